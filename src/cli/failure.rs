@@ -1,0 +1,45 @@
+//! [`Failure`]: an error on its way out of the program, with the exit status it earns.
+
+use crate::exit::ExitStatus;
+
+/// An error that ends a command, with the exit status it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    status: ExitStatus,
+    error: anyhow::Error,
+}
+
+impl Failure {
+    /// A usage, configuration or input error (exit 2): nothing was dialed.
+    pub fn usage(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            status: ExitStatus::Usage,
+            error: error.into(),
+        }
+    }
+
+    /// A runtime failure (exit 1).
+    pub fn runtime(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            status: ExitStatus::Runtime,
+            error: error.into(),
+        }
+    }
+
+    /// The exit status this failure maps to.
+    pub fn status(&self) -> ExitStatus {
+        self.status
+    }
+
+    /// Prints the error (with its causes) to stderr and returns the exit status.
+    pub fn report(self) -> ExitStatus {
+        eprintln!("error: {:#}", self.error);
+        self.status
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::runtime(e)
+    }
+}

@@ -1,0 +1,1 @@
+//! Audio: decoding, resampling to 8 kHz, G.711, mixing. Pure functions over samples.

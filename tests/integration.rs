@@ -1,0 +1,6 @@
+//! The one integration-test binary: each module below drives the real `dialer` binary (or the
+//! library) against real files, a real SQLite database and, for calls, real SIP peers.
+
+mod common;
+
+mod cli_basics;
