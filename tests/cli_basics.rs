@@ -30,3 +30,27 @@ fn version_prints_the_package_version() {
         .success()
         .stdout(predicate::str::contains(env!("CARGO_PKG_VERSION")));
 }
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "_dialer()"),
+        ("zsh", "#compdef dialer"),
+        ("fish", "complete -c dialer"),
+    ] {
+        dialer()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(marker).and(predicate::str::contains("dry-run")));
+    }
+}
+
+#[test]
+fn completions_reject_an_unknown_shell_with_the_valid_ones() {
+    dialer()
+        .args(["completions", "cmd.exe"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bash").and(predicate::str::contains("zsh")));
+}

@@ -9,6 +9,7 @@ pub mod completions;
 pub mod dry_run;
 mod failure;
 mod logging;
+pub mod man;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
