@@ -31,6 +31,7 @@
 
 pub mod campaign;
 pub mod cli;
+pub mod disposition;
 pub mod exit;
 pub mod media;
 pub mod net;

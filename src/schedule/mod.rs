@@ -3,3 +3,4 @@
 //! Must not: read the clock, the environment or the database; callers pass what it needs.
 
 pub mod pacer;
+pub mod retry;
