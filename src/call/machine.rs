@@ -257,17 +257,13 @@ impl Call {
                 self.finish(now, planned, None, cause.to_string());
             }
             (State::AwaitingAnswer, CallInput::Stop) => {
+                // Retried next run as `failed`; no failover: we are stopping, not failing.
                 let planned = Classified {
+                    disposition: Disposition::Interrupted,
+                    failover: false,
                     ..classify::failure()
                 };
-                self.cancel(
-                    now,
-                    Classified {
-                        disposition: Disposition::Interrupted,
-                        ..planned
-                    },
-                    "stopped",
-                );
+                self.cancel(now, planned, "stopped");
             }
             (State::Connected, CallInput::RemoteBye) => {
                 self.out.push_back(CallOutput::StopMedia);
