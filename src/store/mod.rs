@@ -276,4 +276,33 @@ mod tests {
         );
         assert_eq!(uri_path(Path::new("rel/dialer.db")), "rel/dialer.db");
     }
+
+    #[test]
+    fn a_full_disk_is_a_runtime_error_and_the_import_is_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("dialer.db")).unwrap();
+        let now: jiff::Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+        let campaign = store.upsert_campaign("spring", now).unwrap();
+        // SQLite's own page limit yields the same SQLITE_FULL a full disk does.
+        let pages: i64 = store
+            .conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        store
+            .conn
+            .pragma_update(None, "max_page_count", pages + 4)
+            .unwrap();
+        let rows = (0..20_000u64).map(|i| ImportRow {
+            line: i + 2,
+            raw: format!("+86138{i:08}"),
+            e164: crate::campaign::E164::from_trusted(format!("+86138{i:08}")),
+            timezone: None,
+            extra: Vec::new(),
+        });
+        let err = store.import_numbers(campaign, rows, [], now).unwrap_err();
+        assert!(matches!(err, StoreError::DiskFull { .. }), "{err:?}");
+        assert!(!err.is_usage());
+        assert!(err.to_string().contains("nothing was changed"), "{err}");
+        assert_eq!(store.campaign_counts(campaign).unwrap().total(), 0);
+    }
 }
