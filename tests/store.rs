@@ -7,7 +7,7 @@ mod queue;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use dialer::campaign::E164;
 use dialer::store::{DncSource, Store, StoreError, StoreOptions, schema};
@@ -185,7 +185,7 @@ fn a_write_lock_held_elsewhere_is_a_typed_locked_error_after_the_timeout() {
     let mut store = Store::open_with(&path, quick()).expect("reads are not blocked");
     assert!(store.dnc_list().unwrap().is_empty());
     // ...but a write waits for the busy timeout, then fails with a typed error.
-    let started = Instant::now();
+    let started = dialer::net::clock::instant();
     let err = store
         .dnc_add([num("+8613800138000")], &DncSource::Manual, None, now)
         .unwrap_err();
