@@ -282,3 +282,61 @@ fn read_only_open_beside_a_running_writer_sees_its_commits() {
     drop(reader);
     assert_eq!(listing(sandbox.path()), files);
 }
+
+/// The import speed target: 1,000,000 numbers, normalised and imported, well under 5 s.
+/// `cargo test --release --test integration store::import_of_a_million -- --ignored --nocapture`
+#[test]
+#[ignore = "benchmark: run with --ignored (ideally --release)"]
+fn import_of_a_million_numbers() {
+    use dialer::store::ImportRow;
+    const N: u64 = 1_000_000;
+    let sandbox = Sandbox::new();
+    let mut store = Store::open(sandbox.join("dialer.db")).unwrap();
+    let now = ts("2026-11-23T09:00:00Z");
+    let campaign = store.upsert_campaign("million", now).unwrap();
+
+    let started = dialer::net::clock::instant();
+    // A fixed permutation (7919 is prime to 10^6): numbers arrive in no particular order,
+    // as in a real CSV, so the unique index is hit at random.
+    let rows: Vec<ImportRow> = (0..N)
+        .map(|i| {
+            let raw = format!("+86 138 {:08}", (i * 7919) % N);
+            let e164 = dialer::campaign::phone::normalize(&raw, Some("CN")).unwrap();
+            ImportRow {
+                line: i + 2,
+                raw,
+                e164,
+                timezone: None,
+                extra: vec![("name".into(), format!("customer {i}"))],
+            }
+        })
+        .collect();
+    let normalised = started.elapsed();
+    let summary = store.import_numbers(campaign, rows, [], now).unwrap();
+    let total = started.elapsed();
+    eprintln!(
+        "1M numbers: normalise {:.2} s, import {:.2} s, total {:.2} s",
+        normalised.as_secs_f64(),
+        (total - normalised).as_secs_f64(),
+        total.as_secs_f64()
+    );
+    assert_eq!(summary.added, N);
+
+    let again = dialer::net::clock::instant();
+    let rows = (0..N).map(|i| ImportRow {
+        line: i + 2,
+        raw: String::new(),
+        e164: num(&format!("+86138{:08}", (i * 7919) % N)),
+        timezone: None,
+        extra: Vec::new(),
+    });
+    let summary = store.import_numbers(campaign, rows, [], now).unwrap();
+    eprintln!(
+        "re-import of the same 1M: {:.2} s",
+        again.elapsed().as_secs_f64()
+    );
+    assert_eq!((summary.added, summary.already_present), (0, N));
+    if !cfg!(debug_assertions) {
+        assert!(total < Duration::from_secs(5), "{total:?}");
+    }
+}
