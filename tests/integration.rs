@@ -4,4 +4,5 @@
 mod common;
 
 mod cli_basics;
+mod dnc;
 mod store;

@@ -91,23 +91,34 @@ pub enum StoreError {
         /// What we were doing.
         operation: &'static str,
     },
-    /// Reading the file itself failed (permissions, missing folder, ...).
-    #[error("{}: {source}", path.display())]
+    /// SQLite could not open or create the file (missing folder, permissions).
+    #[error(
+        "{}: cannot open or create the database file (does its folder exist, and may we \
+         write there?)",
+        path.display()
+    )]
+    CannotOpen {
+        /// The database path.
+        path: PathBuf,
+    },
+    /// Reading the file itself failed (permissions, ...).
+    // The cause is in the message, not in `source()`, so that `{:#}` does not print it twice.
+    #[error("{}: {cause}", path.display())]
     Io {
         /// The database path.
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// Any other SQLite failure, with what we were doing.
-    #[error("{}: {operation}: {source}", path.display())]
+    #[error("{}: {operation}: {cause}", path.display())]
     Sqlite {
         /// The database path.
         path: PathBuf,
         /// What we were doing.
         operation: &'static str,
         /// The underlying error.
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
     /// A stored value this build cannot read (the file was edited by hand, or is damaged).
     #[error(
@@ -172,10 +183,11 @@ impl StoreError {
             },
             Some(ErrorCode::NotADatabase) => StoreError::NotSqlite { path },
             Some(ErrorCode::DiskFull) => StoreError::DiskFull { path, operation },
+            Some(ErrorCode::CannotOpen) => StoreError::CannotOpen { path },
             _ => StoreError::Sqlite {
                 path,
                 operation,
-                source,
+                cause: source,
             },
         }
     }

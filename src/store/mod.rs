@@ -45,6 +45,12 @@ pub use dnc::{DncAddSummary, DncEntry, DncSource};
 pub use error::StoreError;
 pub use numbers::{ClaimedNumber, ImportRow, ImportSummary, NumberUpdate, SkipReason, SkippedRow};
 
+/// `ts` in the stored (and exported) form: RFC 3339 UTC, milliseconds, fixed width
+/// (`2026-11-23T09:30:00.125Z`).
+pub fn format_timestamp(ts: jiff::Timestamp) -> String {
+    stamp::to_text(ts)
+}
+
 /// A campaign's row id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CampaignId(i64);
@@ -194,9 +200,9 @@ fn configure(conn: &Connection, at: &Location) -> Result<(), StoreError> {
 /// The file's first 100 bytes (the SQLite header), `None` when the file is missing or empty;
 /// [`StoreError::NotSqlite`] when it is something else.
 fn read_header(at: &Location) -> Result<Option<Vec<u8>>, StoreError> {
-    let io = |source| StoreError::Io {
+    let io = |cause| StoreError::Io {
         path: at.path.clone(),
-        source,
+        cause,
     };
     let mut file = match File::open(&at.path) {
         Ok(file) => file,
