@@ -8,6 +8,8 @@
 //! - A number is `pending` (waiting, due at `next_due_at`), `in_progress` (claimed by a run)
 //!   or `done` (final, never claimed again). Only a claim moves it to `in_progress`.
 
+use std::collections::HashSet;
+
 use jiff::Timestamp;
 use rusqlite::{TransactionBehavior, params};
 
@@ -143,8 +145,15 @@ impl Store {
                      ON CONFLICT (campaign_id, e164) DO NOTHING",
                 )
                 .map_err(&fail)?;
+            // Re-importing the same file is the common case (every `run` start): numbers the
+            // campaign already has are answered from memory instead of 1M index probes.
+            let known = known_numbers(&tx, campaign).map_err(&fail)?;
             let mut extra = String::new();
             for row in rows {
+                if known.contains(row.e164.as_str()) {
+                    summary.already_present += 1;
+                    continue;
+                }
                 encode_extra(&row.extra, &mut extra);
                 let params = params![
                     campaign.0,
@@ -259,6 +268,16 @@ impl Store {
         apply_update(&tx, &self.at, id, update)?;
         tx.commit().map_err(&fail)
     }
+}
+
+/// The campaign's numbers, as stored.
+fn known_numbers(
+    tx: &rusqlite::Transaction<'_>,
+    campaign: CampaignId,
+) -> rusqlite::Result<HashSet<String>> {
+    let mut stmt = tx.prepare("SELECT e164 FROM numbers WHERE campaign_id = ?1")?;
+    let rows = stmt.query_map([campaign.0], |row| row.get::<_, String>(0))?;
+    rows.collect()
 }
 
 /// Applies `update` to a claimed (`in_progress`) number inside the caller's transaction.
