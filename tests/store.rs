@@ -130,6 +130,26 @@ fn a_newer_schema_is_refused_and_the_file_left_byte_identical() {
 }
 
 #[test]
+fn a_wal_database_upgraded_by_a_newer_dialer_is_refused_untouched() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.join("dialer.db");
+    let now = ts("2026-11-23T09:00:00Z");
+    Store::open(&path)
+        .unwrap()
+        .dnc_add([num("+8613800138000")], &DncSource::Manual, None, now)
+        .unwrap();
+    // What a newer dialer's migration would leave behind (closed cleanly, in WAL mode).
+    foreign_file(&path, "PRAGMA user_version = 2;");
+    let before = std::fs::read(&path).unwrap();
+    let files = listing(sandbox.path());
+
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::Newer { found: 2, .. }), "{err:?}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "bytes changed");
+    assert_eq!(listing(sandbox.path()), files);
+}
+
+#[test]
 fn a_file_that_is_not_sqlite_is_refused_untouched() {
     let sandbox = Sandbox::new();
     let path = sandbox.write("notes.txt", "call mum\n".repeat(40));
