@@ -4,4 +4,6 @@
 mod common;
 
 mod cli_basics;
+mod dnc;
 mod man;
+mod store;

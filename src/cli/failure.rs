@@ -43,3 +43,15 @@ impl From<std::io::Error> for Failure {
         Failure::runtime(e)
     }
 }
+
+impl From<crate::store::StoreError> for Failure {
+    fn from(e: crate::store::StoreError) -> Self {
+        // The file the user pointed us at (not SQLite, foreign, newer, locked) is a usage
+        // error; a fault of the machine (I/O, full disk) is a runtime failure.
+        if e.is_usage() {
+            Failure::usage(e)
+        } else {
+            Failure::runtime(e)
+        }
+    }
+}

@@ -6,6 +6,7 @@
 //! Data goes to stdout, everything else (logs, progress, errors) to stderr.
 
 pub mod completions;
+pub mod dnc;
 pub mod dry_run;
 mod failure;
 mod logging;
@@ -95,6 +96,8 @@ pub enum Progress {
 pub enum Command {
     /// Everything `run` would decide, without a single call or write
     DryRun(dry_run::DryRunArgs),
+    /// The do-not-call list kept in the database
+    Dnc(dnc::DncArgs),
     /// Print shell completions
     Completions(completions::CompletionsArgs),
 }
@@ -120,6 +123,7 @@ where
     logging::init(&cli.global);
     match cli.command {
         Command::DryRun(args) => dry_run::execute(args, &cli.global),
+        Command::Dnc(args) => dnc::execute(args, &cli.global),
         Command::Completions(args) => completions::execute(args),
     }
 }

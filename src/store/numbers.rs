@@ -1,0 +1,371 @@
+//! The `numbers` and `skipped_rows` tables: importing a campaign's numbers, claiming due ones,
+//! and settling numbers that were claimed but not dialed.
+//!
+//! Invariants:
+//! - An import is one transaction; it only ever adds numbers (`ON CONFLICT DO NOTHING`), so a
+//!   re-import of the same or a changed CSV never touches a stored number or its results.
+//! - `skipped_rows` mirrors the latest import only (skipped rows carry no results).
+//! - A number is `pending` (waiting, due at `next_due_at`), `in_progress` (claimed by a run)
+//!   or `done` (final, never claimed again). Only a claim moves it to `in_progress`.
+
+use std::collections::HashSet;
+
+use jiff::Timestamp;
+use rusqlite::{TransactionBehavior, params};
+
+use super::attempts::Disposition;
+use super::{CampaignId, NumberId, Store, StoreError, stamp};
+use crate::campaign::{E164, Rejection};
+
+/// One dialable row of a numbers file, normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRow {
+    /// The physical line the record starts on (header = line 1).
+    pub line: u64,
+    /// The number as written in the file.
+    pub raw: String,
+    /// The number in E.164.
+    pub e164: E164,
+    /// The row's own IANA zone (the CSV's `timezone` column), if any.
+    pub timezone: Option<String>,
+    /// The CSV's other columns, in file order: (header, value).
+    pub extra: Vec<(String, String)>,
+}
+
+/// Why a row of the numbers file will not be dialed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The number cell is empty.
+    Blank,
+    /// Not a dialable number.
+    Invalid(Rejection),
+    /// The same E.164 number appeared first on `first_line`.
+    Duplicate {
+        /// The line of the row that is kept.
+        first_line: u64,
+    },
+}
+
+impl SkipReason {
+    /// (verdict, reason) as stored: `("invalid", "too-short")`.
+    fn columns(self) -> (&'static str, String) {
+        match self {
+            SkipReason::Blank => ("blank", "blank".to_string()),
+            SkipReason::Invalid(r) => ("invalid", r.reason().to_string()),
+            SkipReason::Duplicate { first_line } => {
+                ("duplicate", format!("duplicate of line {first_line}"))
+            }
+        }
+    }
+}
+
+/// A row of the numbers file that will not be dialed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRow {
+    /// The physical line the record starts on.
+    pub line: u64,
+    /// The cell as written.
+    pub raw: String,
+    /// Why it is skipped.
+    pub reason: SkipReason,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Numbers new to the campaign.
+    pub added: u64,
+    /// Numbers the campaign already had (their state and results were kept).
+    pub already_present: u64,
+    /// Rows recorded in `skipped_rows`.
+    pub skipped: u64,
+}
+
+/// A number claimed for dialing: now `in_progress` until finished or settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedNumber {
+    /// Its row id, for `begin_attempt` and `settle_number`.
+    pub id: NumberId,
+    /// The number.
+    pub e164: E164,
+    /// Its line in the numbers file.
+    pub line: u64,
+    /// Its own IANA zone, if the CSV gave one.
+    pub timezone: Option<String>,
+    /// Attempts made so far (interrupted ones included).
+    pub attempts: u32,
+    /// The disposition of the last attempt, if any.
+    pub last_disposition: Option<Disposition>,
+}
+
+/// What becomes of a claimed number after an attempt (or instead of one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberUpdate {
+    /// Final: the number is `done` and never claimed again.
+    Done {
+        /// The final disposition (`ANSWERED`, `DNC`, ...).
+        disposition: Disposition,
+    },
+    /// Back to `pending`, due at `due_at`: a retry, or a number that was not dialed now
+    /// (outside its window, capped for the moment).
+    Pending {
+        /// When it may be claimed again.
+        due_at: Timestamp,
+        /// Recorded as the last disposition when given; `None` keeps the previous one.
+        disposition: Option<Disposition>,
+    },
+}
+
+impl Store {
+    /// Adds a campaign's numbers and replaces its skipped rows, in one transaction.
+    ///
+    /// Idempotent: numbers already in the campaign are counted in `already_present` and left
+    /// exactly as they are (state, attempts, results, line, extra columns). New numbers are
+    /// `pending` and due at `now`.
+    pub fn import_numbers(
+        &mut self,
+        campaign: CampaignId,
+        rows: impl IntoIterator<Item = ImportRow>,
+        skipped: impl IntoIterator<Item = SkippedRow>,
+        now: Timestamp,
+    ) -> Result<ImportSummary, StoreError> {
+        let fail = self.at.fail("importing numbers");
+        let now = stamp::to_text(now);
+        let mut summary = ImportSummary::default();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO numbers \
+                     (campaign_id, e164, line, raw, timezone, extra, next_due_at, added_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
+                     ON CONFLICT (campaign_id, e164) DO NOTHING",
+                )
+                .map_err(&fail)?;
+            // Re-importing the same file is the common case (every `run` start): numbers the
+            // campaign already has are answered from memory instead of 1M index probes.
+            let known = known_numbers(&tx, campaign).map_err(&fail)?;
+            let mut extra = String::new();
+            for row in rows {
+                if known.contains(row.e164.as_str()) {
+                    summary.already_present += 1;
+                    continue;
+                }
+                encode_extra(&row.extra, &mut extra);
+                let params = params![
+                    campaign.0,
+                    row.e164.as_str(),
+                    row.line as i64,
+                    row.raw,
+                    row.timezone,
+                    extra,
+                    now,
+                ];
+                match insert.execute(params).map_err(&fail)? {
+                    0 => summary.already_present += 1,
+                    _ => summary.added += 1,
+                }
+            }
+            tx.execute(
+                "DELETE FROM skipped_rows WHERE campaign_id = ?1",
+                [campaign.0],
+            )
+            .map_err(&fail)?;
+            let mut skip = tx
+                .prepare(
+                    "INSERT INTO skipped_rows (campaign_id, line, raw, verdict, reason) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(&fail)?;
+            for row in skipped {
+                let (verdict, reason) = row.reason.columns();
+                skip.execute(params![
+                    campaign.0,
+                    row.line as i64,
+                    row.raw,
+                    verdict,
+                    reason
+                ])
+                .map_err(&fail)?;
+                summary.skipped += 1;
+            }
+            tx.execute(
+                "UPDATE campaigns SET last_import_at = ?2 WHERE id = ?1",
+                params![campaign.0, now],
+            )
+            .map_err(&fail)?;
+        }
+        tx.commit().map_err(&fail)?;
+        Ok(summary)
+    }
+
+    /// Claims up to `n` pending numbers of `campaign` due at `now` (earliest due first) and
+    /// marks them `in_progress`, atomically: two runs never claim the same number.
+    pub fn claim_batch(
+        &mut self,
+        campaign: CampaignId,
+        now: Timestamp,
+        n: u32,
+    ) -> Result<Vec<ClaimedNumber>, StoreError> {
+        let fail = self.at.fail("claiming numbers");
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        let mut claimed = Vec::new();
+        {
+            let mut select = tx
+                .prepare_cached(
+                    "SELECT id, e164, line, timezone, attempts, last_disposition FROM numbers \
+                     WHERE campaign_id = ?1 AND state = 'pending' AND next_due_at <= ?2 \
+                     ORDER BY next_due_at, id LIMIT ?3",
+                )
+                .map_err(&fail)?;
+            let rows = select
+                .query_map(params![campaign.0, stamp::to_text(now), n], |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, i64>(2)?,
+                        row.get::<_, Option<String>>(3)?,
+                        row.get::<_, i64>(4)?,
+                        row.get::<_, Option<String>>(5)?,
+                    ))
+                })
+                .map_err(&fail)?;
+            for row in rows {
+                let (id, e164, line, timezone, attempts, last) = row.map_err(&fail)?;
+                let last_disposition = last
+                    .map(|d| Disposition::from_stored(&d, &self.at, "numbers"))
+                    .transpose()?;
+                claimed.push(ClaimedNumber {
+                    id: NumberId(id),
+                    e164: E164::from_trusted(e164),
+                    line: line as u64,
+                    timezone,
+                    attempts: attempts as u32,
+                    last_disposition,
+                });
+            }
+            let mut mark = tx
+                .prepare_cached("UPDATE numbers SET state = 'in_progress' WHERE id = ?1")
+                .map_err(&fail)?;
+            for number in &claimed {
+                mark.execute([number.id.0]).map_err(&fail)?;
+            }
+        }
+        tx.commit().map_err(&fail)?;
+        Ok(claimed)
+    }
+
+    /// Settles a claimed number that was not dialed (DNC, capped, outside its window).
+    pub fn settle_number(&mut self, id: NumberId, update: &NumberUpdate) -> Result<(), StoreError> {
+        let fail = self.at.fail("updating a number");
+        let tx = self.conn.transaction().map_err(&fail)?;
+        apply_update(&tx, &self.at, id, update)?;
+        tx.commit().map_err(&fail)
+    }
+}
+
+/// The campaign's numbers, as stored.
+fn known_numbers(
+    tx: &rusqlite::Transaction<'_>,
+    campaign: CampaignId,
+) -> rusqlite::Result<HashSet<String>> {
+    let mut stmt = tx.prepare("SELECT e164 FROM numbers WHERE campaign_id = ?1")?;
+    let rows = stmt.query_map([campaign.0], |row| row.get::<_, String>(0))?;
+    rows.collect()
+}
+
+/// Applies `update` to a claimed (`in_progress`) number inside the caller's transaction.
+pub(super) fn apply_update(
+    tx: &rusqlite::Transaction<'_>,
+    at: &super::Location,
+    id: NumberId,
+    update: &NumberUpdate,
+) -> Result<(), StoreError> {
+    let fail = at.fail("updating a number");
+    let changed = match update {
+        NumberUpdate::Done { disposition } => tx.execute(
+            "UPDATE numbers SET state = 'done', next_due_at = NULL, last_disposition = ?2 \
+             WHERE id = ?1 AND state = 'in_progress'",
+            params![id.0, disposition.as_str()],
+        ),
+        NumberUpdate::Pending {
+            due_at,
+            disposition,
+        } => tx.execute(
+            "UPDATE numbers SET state = 'pending', next_due_at = ?2, \
+             last_disposition = coalesce(?3, last_disposition) \
+             WHERE id = ?1 AND state = 'in_progress'",
+            params![
+                id.0,
+                stamp::to_text(*due_at),
+                disposition.map(Disposition::as_str)
+            ],
+        ),
+    }
+    .map_err(&fail)?;
+    if changed == 0 {
+        return Err(StoreError::UnknownId {
+            path: at.path.clone(),
+            what: "number",
+            id: id.0,
+            state: " in progress (it was not claimed, or is already settled)".to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Writes the extra columns as a JSON object, in file order, into `out` (cleared first).
+///
+/// Why by hand: `serde_json::Map` sorts its keys unless `preserve_order` is on, and users
+/// expect `export` to give the columns back in their order.
+fn encode_extra(extra: &[(String, String)], out: &mut String) {
+    out.clear();
+    out.push('{');
+    for (i, (name, value)) in extra.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        // Serialising a &str cannot fail.
+        out.push_str(&serde_json::to_string(name).unwrap_or_default());
+        out.push(':');
+        out.push_str(&serde_json::to_string(value).unwrap_or_default());
+    }
+    out.push('}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extra_columns_keep_their_order_and_escape() {
+        let mut out = String::new();
+        let extra = vec![
+            ("zeta".to_string(), "1".to_string()),
+            ("alpha \"q\"".to_string(), "line\nbreak".to_string()),
+        ];
+        encode_extra(&extra, &mut out);
+        assert_eq!(out, r#"{"zeta":"1","alpha \"q\"":"line\nbreak"}"#);
+        encode_extra(&[], &mut out);
+        assert_eq!(out, "{}");
+    }
+
+    #[test]
+    fn skip_reasons_are_stored_as_verdict_and_reason() {
+        assert_eq!(SkipReason::Blank.columns(), ("blank", "blank".into()));
+        assert_eq!(
+            SkipReason::Invalid(Rejection::TooShort).columns(),
+            ("invalid", "too-short".into())
+        );
+        assert_eq!(
+            SkipReason::Duplicate { first_line: 3 }.columns(),
+            ("duplicate", "duplicate of line 3".into())
+        );
+    }
+}
