@@ -75,6 +75,19 @@ struct Layout {
 }
 
 impl Layout {
+    /// Puts cell `i` where it belongs in `record`.
+    fn put(&mut self, record: &mut NumberRecord, i: usize, text: &str) {
+        if i == self.number {
+            record.raw = text.to_string();
+        } else if Some(i) == self.timezone {
+            let zone = text.trim();
+            record.timezone = (!zone.is_empty()).then(|| zone.to_string());
+        } else {
+            let name = self.name(i);
+            record.extra.push((name, text.to_string()));
+        }
+    }
+
     fn name(&mut self, i: usize) -> Arc<str> {
         while self.names.len() <= i {
             let n = self.names.len() + 1;
@@ -227,20 +240,10 @@ impl<R: Read> NumbersReader<R> {
         })
     }
 
-    /// The current record's fields as text.
+    /// The current record's fields as text (for the header decision only).
     fn decode_row(&self) -> Result<Vec<String>, NumbersError> {
         (0..self.record.len())
-            .map(|i| {
-                let bytes = self.record.field(i).unwrap_or_default();
-                match std::str::from_utf8(bytes) {
-                    Ok(text) => Ok(text.to_string()),
-                    Err(e) => Err(NumbersError::NotUtf8 {
-                        origin: self.origin.clone(),
-                        line: self.record.line_of(i, e.valid_up_to()),
-                        field: i + 1,
-                    }),
-                }
-            })
+            .map(|i| cell(&self.record, &self.origin, i).map(str::to_string))
             .collect()
     }
 
@@ -253,27 +256,31 @@ impl<R: Read> NumbersReader<R> {
         }
     }
 
-    /// The current record's cells, placed by the layout.
+    /// The first record's cells, placed by the layout (it is data, not a header).
     fn place(&mut self, cells: Vec<String>) -> NumberRecord {
+        let mut record = self.blank_record();
         if cells.iter().all(|c| c.trim().is_empty()) {
-            return self.blank_record();
+            return record;
         }
-        let (number, zone_column) = (self.layout.number, self.layout.timezone);
-        let mut record = NumberRecord {
-            extra: Vec::with_capacity(cells.len().saturating_sub(1)),
-            ..self.blank_record()
-        };
         for (i, cell) in cells.into_iter().enumerate() {
-            if i == number {
-                record.raw = cell;
-            } else if Some(i) == zone_column {
-                let zone = cell.trim();
-                record.timezone = (!zone.is_empty()).then(|| zone.to_string());
-            } else {
-                record.extra.push((self.layout.name(i), cell));
-            }
+            self.layout.put(&mut record, i, &cell);
         }
         record
+    }
+
+    /// The current record, placed by the layout, each cell checked for UTF-8 once.
+    fn place_current(&mut self) -> Result<NumberRecord, NumbersError> {
+        let mut record = NumberRecord {
+            extra: Vec::with_capacity(self.record.len().saturating_sub(1)),
+            ..self.blank_record()
+        };
+        let mut blank = true;
+        for i in 0..self.record.len() {
+            let text = cell(&self.record, &self.origin, i)?;
+            blank &= text.trim().is_empty();
+            self.layout.put(&mut record, i, text);
+        }
+        Ok(if blank { self.blank_record() } else { record })
     }
 
     fn next_record(&mut self) -> Result<Option<NumberRecord>, NumbersError> {
@@ -283,8 +290,7 @@ impl<R: Read> NumbersReader<R> {
         if !self.read_row()? {
             return Ok(None);
         }
-        let cells = self.decode_row()?;
-        Ok(Some(self.place(cells)))
+        self.place_current().map(Some)
     }
 }
 
@@ -329,6 +335,16 @@ fn skip_bom<R: Read>(
     }
     let kept = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
     Ok(Cursor::new(kept.to_vec()).chain(input))
+}
+
+/// Field `i` of `record` as text, or the located UTF-8 error.
+fn cell<'a>(record: &'a RawRecord, origin: &str, i: usize) -> Result<&'a str, NumbersError> {
+    let bytes = record.field(i).unwrap_or_default();
+    std::str::from_utf8(bytes).map_err(|e| NumbersError::NotUtf8 {
+        origin: origin.to_string(),
+        line: record.line_of(i, e.valid_up_to()),
+        field: i + 1,
+    })
 }
 
 /// Digits in a cell, ASCII or full-width: the header test.

@@ -109,7 +109,18 @@ impl<R: BufRead> Rows<R> {
             }
             let mut used = 0;
             let mut ended = false;
-            for &b in buf {
+            while used < buf.len() {
+                // Most bytes are ordinary field content: copy them in runs, not one by one.
+                if started {
+                    let run = ordinary_run(&buf[used..], state);
+                    if run > 0 {
+                        record.bytes.extend_from_slice(&buf[used..used + run]);
+                        used += run;
+                        self.after_cr = false;
+                        continue;
+                    }
+                }
+                let b = buf[used];
                 used += 1;
                 let after_cr = std::mem::replace(&mut self.after_cr, b == b'\r');
                 if b == b'\n' && after_cr {
@@ -151,6 +162,22 @@ impl<R: BufRead> Rows<R> {
             record.ends.push(record.bytes.len());
         }
         Ok(started)
+    }
+}
+
+/// How many bytes at the start of `input` are plain content in `state`: they can be copied
+/// without a state change or a line break.
+fn ordinary_run(input: &[u8], state: State) -> usize {
+    let end = |special: u8| {
+        input
+            .iter()
+            .position(|&b| b == special || b == b'\n' || b == b'\r')
+            .unwrap_or(input.len())
+    };
+    match state {
+        State::Unquoted => end(b','),
+        State::Quoted => end(b'"'),
+        State::FieldStart | State::QuoteInQuoted => 0,
     }
 }
 
