@@ -10,10 +10,11 @@
 //! Without `--bench` (as `cargo test --all-targets` runs it) it checks itself on the small
 //! fixture tests/data/numbers/mixed.csv instead, so CI never pays for a million rows.
 
+use std::num::NonZeroUsize;
 use std::path::Path;
 use std::time::Duration;
 
-use dialer::campaign::numbers::{NumbersReader, Seen};
+use dialer::campaign::numbers::{NormalizedRows, NumbersReader, Seen};
 use dialer::campaign::{ColumnRef, Rejection, phone};
 use dialer::net::clock;
 
@@ -54,6 +55,11 @@ fn main() {
     // Best of three: the machine is shared, and the minimum is the least disturbed run.
     let (read_only, _) = best_of_3(|| read_only(Path::new(file)));
     let (full, tally) = best_of_3(|| import(Path::new(file), region));
+    let (parallel, parallel_tally) = best_of_3(|| import_parallel(Path::new(file), region));
+    assert_eq!(
+        parallel_tally, tally,
+        "parallel and serial imports disagree"
+    );
     let rate = |d: Duration| tally.rows as f64 / d.as_secs_f64();
     println!("file: {file} (default_region {region})");
     println!("{tally:?}");
@@ -66,6 +72,11 @@ fn main() {
         "read + normalise + dedup:   {:>7.3} s  {:>10.0} rows/s",
         full.as_secs_f64(),
         rate(full)
+    );
+    println!(
+        "same, 2 normalising threads:{:>7.3} s  {:>10.0} rows/s",
+        parallel.as_secs_f64(),
+        rate(parallel)
     );
 }
 
@@ -120,9 +131,27 @@ fn check(path: &Path, region: &str) {
     println!("check: {rows} rows, fast path == parser on every one");
 }
 
+fn import_parallel(path: &Path, region: &str) -> Tally {
+    let reader = NumbersReader::open(path, &ColumnRef::First).expect("open");
+    let workers = NonZeroUsize::new(2).expect("2 > 0");
+    let mut seen = Seen::new();
+    let mut tally = Tally::default();
+    for row in NormalizedRows::spawn(reader, Some(region.to_string()), workers) {
+        tally.rows += 1;
+        match row.expect("row").number {
+            Ok(number) if seen.insert(&number) => tally.dialable += 1,
+            Ok(_) => tally.duplicate += 1,
+            Err(Rejection::Blank) => tally.blank += 1,
+            Err(_) => tally.invalid += 1,
+        }
+    }
+    tally
+}
+
 fn smoke() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/numbers/mixed.csv");
     let tally = import(&fixture, "CN");
     assert!(tally.rows > 0 && tally.dialable > 0, "{tally:?}");
+    assert_eq!(import_parallel(&fixture, "CN"), tally);
     println!("smoke: {tally:?}");
 }

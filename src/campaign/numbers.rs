@@ -4,7 +4,8 @@
 //! can be counted), with the physical line the row starts on (the header is line 1). It
 //! accepts a UTF-8 BOM, `\n`/`\r\n`/`\r` line ends, quoted commas, quotes and line breaks,
 //! short and long rows, blank and whitespace-only lines (and `,,,` rows: an empty row of a
-//! wider sheet), with or without a header. [`Seen`] de-duplicates the normalised numbers.
+//! wider sheet), with or without a header. [`Seen`] de-duplicates the normalised numbers;
+//! [`NormalizedRows`] normalises a reader's rows on several threads, in file order.
 //!
 //! # Which column, and is there a header?
 //! - [`ColumnRef::Name`]: the first non-blank record is the header; the name is matched
@@ -38,10 +39,12 @@ use std::sync::Arc;
 use crate::campaign::ColumnRef;
 
 mod error;
+mod normalized;
 mod rows;
 mod seen;
 
 pub use error::NumbersError;
+pub use normalized::{NormalizedRow, NormalizedRows};
 use rows::{MAX_RECORD_BYTES, RawRecord, RowError, Rows};
 pub use seen::{DigitsHasher, Seen};
 

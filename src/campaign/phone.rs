@@ -142,12 +142,7 @@ fn direct(written: &Written, region: Option<Region>) -> Option<E164> {
     }
     let digits = written.digits.as_str();
     let (calling_code, national) = if written.international {
-        (1..=3).find_map(|len| {
-            let code: i32 = digits.get(..len)?.parse().ok()?;
-            PHONE_NUMBER_UTIL
-                .get_region_for_country_code(code)
-                .map(|_| (code, &digits[len..]))
-        })?
+        split_country_code(digits)?
     } else {
         let code = PHONE_NUMBER_UTIL.get_country_code_for_region(region?)?;
         // National prefixes: `0` nearly everywhere, `1` in NANP, `8` in Russia and Kazakhstan.
@@ -176,13 +171,39 @@ fn direct(written: &Written, region: Option<Region>) -> Option<E164> {
 }
 
 /// The ISO 3166 region of a valid number (`"US"`, `"CN"`), or `None` for non-geographic
-/// numbers (`+800`, `+882`, ...) and anything that does not parse.
+/// numbers (`+800`, `+882`, ...) and anything that is not `+digits` with a known country code.
+///
+/// Cheap (no parsing): the country code is read off the digits; only codes shared by several
+/// regions (`+1`, `+7`, `+44`, ...) consult the numbering plan.
 pub fn region_of(e164: &E164) -> Option<String> {
-    let number = PHONE_NUMBER_UTIL.parse(e164.as_str(), None).ok()?;
-    match number.get_region_code()? {
-        Region::World => None,
-        region => Some(region.as_region_str().to_string()),
+    let digits = e164.as_str().strip_prefix('+')?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
+    let (code, national) = split_country_code(digits)?;
+    let mut regions = PHONE_NUMBER_UTIL.get_regions_for_country_calling_code(code)?;
+    let region = if regions.len() == 1 {
+        regions.next()?
+    } else {
+        let number = PhoneNumber {
+            country_code: code,
+            national_number: national.parse().ok()?,
+            italian_leading_zero: national.starts_with('0').then_some(true),
+            ..PhoneNumber::default()
+        };
+        number.get_region_code()?
+    };
+    (region != Region::World).then(|| region.as_region_str().to_string())
+}
+
+/// `8613800138000` -> (86, `13800138000`): country codes are prefix-free, 1 to 3 digits.
+fn split_country_code(digits: &str) -> Option<(i32, &str)> {
+    (1..=3).find_map(|len| {
+        let code: i32 = digits.get(..len)?.parse().ok()?;
+        PHONE_NUMBER_UTIL
+            .get_region_for_country_code(code)
+            .map(|_| (code, &digits[len..]))
+    })
 }
 
 /// True when `code` names a region with a numbering plan (`"CN"`, `"gb"`): the check for a
@@ -443,5 +464,23 @@ mod tests {
         );
         assert_eq!(region_of(&E164::from_trusted("+80012345678")), None);
         assert_eq!(region_of(&E164::from_trusted("garbage")), None);
+        assert_eq!(region_of(&E164::from_trusted("+999123")), None);
+        // Shared country codes are resolved by the plan.
+        assert_eq!(
+            region_of(&E164::from_trusted("+14165550123")).as_deref(),
+            Some("CA")
+        );
+        assert_eq!(
+            region_of(&E164::from_trusted("+77011234567")).as_deref(),
+            Some("KZ")
+        );
+        assert_eq!(
+            region_of(&E164::from_trusted("+79123456789")).as_deref(),
+            Some("RU")
+        );
+        assert_eq!(
+            region_of(&E164::from_trusted("+441481256789")).as_deref(),
+            Some("GG")
+        );
     }
 }
