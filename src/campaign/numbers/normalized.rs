@@ -40,6 +40,8 @@ pub struct NormalizedRow {
 }
 
 type Chunk = Vec<Result<NormalizedRow, NumbersError>>;
+/// A numbered chunk of rows as read, on its way to a worker.
+type Job = (u64, Vec<Result<NumberRecord, NumbersError>>);
 
 /// The rows of a numbers file, normalised in parallel, in file order.
 pub struct NormalizedRows {
@@ -121,10 +123,7 @@ impl Iterator for NormalizedRows {
 }
 
 /// The reading thread: chunks of records, numbered, until the end or the first error.
-fn read_chunks<R: Read>(
-    mut reader: NumbersReader<R>,
-    work: SyncSender<(u64, Vec<Result<NumberRecord, NumbersError>>)>,
-) {
+fn read_chunks<R: Read>(mut reader: NumbersReader<R>, work: SyncSender<Job>) {
     for seq in 0.. {
         let chunk: Vec<_> = reader.by_ref().take(CHUNK).collect();
         let last = chunk.len() < CHUNK || chunk.last().is_some_and(Result::is_err);
@@ -136,7 +135,7 @@ fn read_chunks<R: Read>(
 
 /// A worker thread: normalises chunks until the reader is done or the consumer is gone.
 fn normalize_chunks(
-    work: &Mutex<Receiver<(u64, Vec<Result<NumberRecord, NumbersError>>)>>,
+    work: &Mutex<Receiver<Job>>,
     results: &SyncSender<(u64, Chunk)>,
     region: Option<&str>,
 ) {
