@@ -1,7 +1,7 @@
 //! Phone numbers -> E.164: [`normalize`] one spreadsheet cell, [`region_of`] a number.
 //!
-//! The only file that names rlibphonenumber (Google's libphonenumber metadata, 1.6 µs a
-//! number). A cell goes through three steps:
+//! The only file that names rlibphonenumber (Google's libphonenumber metadata). A cell goes
+//! through three steps:
 //! 1. `written`: lexical clean-up of what spreadsheets do to numbers (Unicode spaces,
 //!    full-width digits, `'` and `="…"` text markers, `tel:` URIs, extensions, `(0)`);
 //!    letters, scientific notation and blanks are rejected here;
@@ -9,6 +9,10 @@
 //!    are rejected before and after parsing, so they can never be dialled;
 //! 3. rlibphonenumber parses with `default_region` (which also strips `00`/`011` when that
 //!    region dials abroad that way) and `is_valid` decides: a parse alone proves nothing.
+//!    Clean digits with a plain country code skip the parser (`direct`: ~0.5 µs instead of
+//!    ~1.7 µs) but never its verdict: only a valid number leaves that way, anything else is
+//!    parsed, and a test holds the two paths to the same answer for every example number of
+//!    every region.
 //!
 //! Invariants: every [`E164`] returned by [`normalize`] is valid for its country's plan and
 //! is not a service code; a national number is never guessed into a country when
