@@ -172,23 +172,7 @@ impl<R: Read> NumbersReader<R> {
         let names: Vec<String> = first.iter().map(|c| c.trim().to_string()).collect();
         let number_cell_digits =
             |number: usize| digit_count(first.get(number).map_or("", String::as_str));
-        let number = match column {
-            ColumnRef::Name(name) => {
-                let wanted = name.trim().to_lowercase();
-                names
-                    .iter()
-                    .position(|n| n.to_lowercase() == wanted)
-                    .ok_or_else(|| NumbersError::UnknownColumn {
-                        origin: self.origin.clone(),
-                        line,
-                        name: name.clone(),
-                        found: names.clone(),
-                    })?
-            }
-            ColumnRef::First => 0,
-            ColumnRef::Index(0) => return Err(self.out_of_range(0, 1, names)),
-            ColumnRef::Index(i) => i - 1,
-        };
+        let number = self.column_index(column, &names, line)?;
         self.layout.number = number;
         let is_header = matches!(column, ColumnRef::Name(_)) || number_cell_digits(number) < 3;
         if !is_header {
@@ -213,6 +197,32 @@ impl<R: Read> NumbersReader<R> {
             .collect();
         self.headers = Some(names);
         Ok(())
+    }
+
+    /// The 0-based index of the number column, given the first record's trimmed cells.
+    fn column_index(
+        &self,
+        column: &ColumnRef,
+        names: &[String],
+        line: u64,
+    ) -> Result<usize, NumbersError> {
+        match column {
+            ColumnRef::Name(name) => {
+                let wanted = name.trim().to_lowercase();
+                names
+                    .iter()
+                    .position(|n| n.to_lowercase() == wanted)
+                    .ok_or_else(|| NumbersError::UnknownColumn {
+                        origin: self.origin.clone(),
+                        line,
+                        name: name.clone(),
+                        found: names.to_vec(),
+                    })
+            }
+            ColumnRef::First => Ok(0),
+            ColumnRef::Index(0) => Err(self.out_of_range(0, line, names.to_vec())),
+            ColumnRef::Index(i) => Ok(i - 1),
+        }
     }
 
     fn out_of_range(&self, index: usize, line: u64, found: Vec<String>) -> NumbersError {

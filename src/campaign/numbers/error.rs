@@ -73,7 +73,7 @@ pub enum NumbersError {
     ColumnOutOfRange {
         /// The file.
         origin: String,
-        /// The header's line (1 when the index is 0).
+        /// The line of the first record (the header).
         line: u64,
         /// The 1-based index asked for.
         index: usize,
