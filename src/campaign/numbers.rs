@@ -46,7 +46,7 @@ mod seen;
 pub use error::NumbersError;
 pub use normalized::{NormalizedRow, NormalizedRows};
 use rows::{MAX_RECORD_BYTES, RawRecord, RowError, Rows};
-pub use seen::{DigitsHasher, Seen};
+pub use seen::Seen;
 
 /// One data row of the numbers file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -75,7 +75,7 @@ fn key(number: &E164) -> Option<u64> {
 /// (country and area codes), so the bits must be mixed; SipHash would do it too, at several
 /// times the cost, and these keys are not attacker-chosen in a way that matters for a CLI run.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct DigitsHasher(u64);
+struct DigitsHasher(u64);
 
 impl Hasher for DigitsHasher {
     fn finish(&self) -> u64 {
