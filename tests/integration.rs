@@ -6,4 +6,5 @@ mod common;
 mod cli_basics;
 mod dnc;
 mod man;
+mod numbers;
 mod store;

@@ -4,6 +4,7 @@
 //!
 //! Must not: touch the database, the network or the clock.
 
+pub mod numbers;
 pub mod phone;
 pub mod plan;
 
