@@ -55,3 +55,11 @@ impl From<crate::store::StoreError> for Failure {
         }
     }
 }
+
+impl From<crate::campaign::numbers::NumbersError> for Failure {
+    fn from(e: crate::campaign::numbers::NumbersError) -> Self {
+        // Every numbers-file fault (not UTF-8, unknown column, unclosed quote, unreadable)
+        // is the input's: nothing was dialed.
+        Failure::usage(e)
+    }
+}
