@@ -5,6 +5,7 @@
 //! exit status is decided (CONTRACT.md "Exit status"); nothing below `cli/` picks exit codes.
 //! Data goes to stdout, everything else (logs, progress, errors) to stderr.
 
+pub mod audio;
 pub mod completions;
 pub mod dry_run;
 mod failure;
@@ -94,6 +95,8 @@ pub enum Progress {
 pub enum Command {
     /// Everything `run` would decide, without a single call or write
     DryRun(dry_run::DryRunArgs),
+    /// Convert, mix and inspect prompt audio
+    Audio(audio::AudioArgs),
     /// Print shell completions
     Completions(completions::CompletionsArgs),
 }
@@ -119,6 +122,7 @@ where
     logging::init(&cli.global);
     match cli.command {
         Command::DryRun(args) => dry_run::execute(args, &cli.global),
+        Command::Audio(args) => audio::execute(args),
         Command::Completions(args) => completions::execute(args),
     }
 }

@@ -1,0 +1,516 @@
+//! Decoding any supported file (WAV of every common flavour, MP3) into interleaved `f32`
+//! blocks, one container packet at a time, with symphonia 0.6.
+//!
+//! Invariants:
+//! - Memory is one packet's worth of samples: [`Decoder::next_block`] reuses its buffer, so a
+//!   1-hour file decodes in flat memory.
+//! - Every failure becomes a [`MediaError`] naming the file; symphonia's error strings are
+//!   kept as the reason, never shown bare.
+//! - A WAV whose data chunk claims more bytes than the file holds is an error
+//!   ([`MediaError::TruncatedData`]), not a silently shorter prompt. The streaming placeholder
+//!   size 0xFFFFFFFF (ffmpeg and sox writing to a pipe) is not a lie: such files end at EOF.
+//!   An MP3 whose last frame is cut short ends at the last whole frame, as every player does.
+//! - A packet the codec rejects is skipped (MP3 streams often carry a damaged frame); a file in
+//!   which every packet is rejected is [`MediaError::Malformed`].
+//!
+//! This module opens and reads the input file and nothing else: no writes, no clock, no env.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use symphonia::core::codecs::audio::well_known::*;
+use symphonia::core::codecs::audio::{AudioCodecId, AudioDecoder, AudioDecoderOptions};
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+
+use super::error::MediaError;
+
+/// What a file's header says about its audio.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceInfo {
+    /// "WAV", "MP3" or "Ogg".
+    pub container: &'static str,
+    /// The codec, e.g. "PCM 16-bit", "G.711 mu-law", "MP3".
+    pub codec: String,
+    /// Sample rate in Hz.
+    pub rate: u32,
+    /// Channel count (from the header; MP3 headers always say).
+    pub channels: usize,
+    /// Bits per coded sample, when the codec has such a thing (PCM, G.711, ADPCM).
+    pub bits: Option<u32>,
+    /// Frames the header promises, when it says.
+    pub declared_frames: Option<u64>,
+    /// 16-bit PCM, µ-law or A-law: usable as a telephone prompt without transcoding, if also
+    /// 8 kHz mono.
+    pub telephone_codec: bool,
+}
+
+/// A block of decoded audio: interleaved samples, full scale ±1.0.
+#[derive(Debug, Clone, Copy)]
+pub struct Block<'a> {
+    /// `frames * channels` interleaved samples.
+    pub samples: &'a [f32],
+    /// Channels in this block.
+    pub channels: usize,
+}
+
+/// An open input file, decoding packet by packet.
+pub struct Decoder {
+    path: PathBuf,
+    info: SourceInfo,
+    format: Box<dyn FormatReader>,
+    codec: Box<dyn AudioDecoder>,
+    track_id: u32,
+    /// The WAV data chunk declared the streaming placeholder size: EOF is the real end.
+    open_ended: bool,
+    buf: Vec<f32>,
+    frames_read: u64,
+    rejected_packets: u64,
+    last_rejection: &'static str,
+}
+
+impl std::fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoder")
+            .field("path", &self.path)
+            .field("info", &self.info)
+            .field("frames_read", &self.frames_read)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Decoder {
+    /// Opens `path`, reads its header and prepares the codec.
+    pub fn open(path: &Path) -> Result<Self, MediaError> {
+        let owned = || path.to_path_buf();
+        let mut file = File::open(path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => MediaError::NotFound { path: owned() },
+            _ => MediaError::Read {
+                path: owned(),
+                source: e,
+            },
+        })?;
+        let mut head = Vec::with_capacity(4096);
+        (&mut file)
+            .take(4096)
+            .read_to_end(&mut head)
+            .map_err(|e| MediaError::Read {
+                path: owned(),
+                source: e,
+            })?;
+        if head.is_empty() {
+            return Err(MediaError::Empty { path: owned() });
+        }
+        let file = File::open(path).map_err(|e| MediaError::Read {
+            path: owned(),
+            source: e,
+        })?;
+        let container = container_from_magic(&head);
+        let mss = MediaSourceStream::new(Box::new(file), Default::default());
+        let mut hint = Hint::new();
+        if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+            hint.with_extension(ext);
+        }
+        let format = symphonia::default::get_probe()
+            .probe(
+                &hint,
+                mss,
+                FormatOptions::default(),
+                MetadataOptions::default(),
+            )
+            .map_err(|e| probe_error(path, &head, container, e))?;
+        Self::from_format(path, &head, format)
+    }
+
+    fn from_format(
+        path: &Path,
+        head: &[u8],
+        format: Box<dyn FormatReader>,
+    ) -> Result<Self, MediaError> {
+        let container = match format.format_info().short_name {
+            "wave" => "WAV",
+            "ogg" => "Ogg",
+            _ => "MP3",
+        };
+        let bad = |reason: &str| MediaError::BadStream {
+            path: path.to_path_buf(),
+            reason: reason.to_string(),
+        };
+        let track = format
+            .default_track(TrackType::Audio)
+            .ok_or_else(|| bad("no audio track"))?;
+        let params = track
+            .codec_params
+            .as_ref()
+            .and_then(|p| p.audio())
+            .ok_or_else(|| bad("no audio track"))?;
+        let codec_name = codec_name(params.codec);
+        let codec = symphonia::default::get_codecs()
+            .make_audio_decoder(params, &AudioDecoderOptions::default())
+            .map_err(|e| match e {
+                SymError::Unsupported(_) => MediaError::UnsupportedCodec {
+                    path: path.to_path_buf(),
+                    container,
+                    codec: codec_name.clone(),
+                },
+                other => malformed(path, container, other),
+            })?;
+        let rate = params.sample_rate.unwrap_or(0);
+        if rate == 0 {
+            return Err(bad("the header gives no sample rate (0 Hz)"));
+        }
+        let channels = params.channels.as_ref().map_or(0, |c| c.count());
+        if channels == 0 {
+            return Err(bad("the header gives 0 channels"));
+        }
+        let id = params.codec;
+        let info = SourceInfo {
+            container,
+            codec: codec_name,
+            rate,
+            channels,
+            bits: params.bits_per_coded_sample.or(params.bits_per_sample),
+            declared_frames: track.num_frames,
+            telephone_codec: [CODEC_ID_PCM_S16LE, CODEC_ID_PCM_MULAW, CODEC_ID_PCM_ALAW]
+                .contains(&id),
+        };
+        let track_id = track.id;
+        let open_ended = container == "WAV" && riff_data_size(head) == Some(u32::MAX);
+        Ok(Decoder {
+            path: path.to_path_buf(),
+            info,
+            format,
+            codec,
+            track_id,
+            open_ended,
+            buf: Vec::new(),
+            frames_read: 0,
+            rejected_packets: 0,
+            last_rejection: "",
+        })
+    }
+
+    /// What the header says.
+    pub fn info(&self) -> &SourceInfo {
+        &self.info
+    }
+
+    /// The file being decoded.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Frames decoded so far.
+    pub fn frames_read(&self) -> u64 {
+        self.frames_read
+    }
+
+    /// The next block of audio, or `None` at the end of the stream.
+    pub fn next_block(&mut self) -> Result<Option<Block<'_>>, MediaError> {
+        loop {
+            let packet = match self.format.next_packet() {
+                Ok(Some(packet)) => packet,
+                Ok(None) => return self.end(),
+                Err(SymError::IoError(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    return self.unexpected_eof();
+                }
+                Err(SymError::IoError(e)) => {
+                    return Err(MediaError::Read {
+                        path: self.path.clone(),
+                        source: e,
+                    });
+                }
+                Err(e) => return Err(malformed(&self.path, self.info.container, e)),
+            };
+            if packet.track_id != self.track_id {
+                continue;
+            }
+            let decoded = match self.codec.decode(&packet) {
+                Ok(decoded) => decoded,
+                Err(SymError::DecodeError(reason)) => {
+                    self.rejected_packets += 1;
+                    self.last_rejection = reason;
+                    continue;
+                }
+                Err(SymError::IoError(_)) => {
+                    self.rejected_packets += 1;
+                    self.last_rejection = "a packet ends early";
+                    continue;
+                }
+                Err(e) => return Err(malformed(&self.path, self.info.container, e)),
+            };
+            if decoded.frames() == 0 {
+                continue;
+            }
+            if decoded.spec().rate() != self.info.rate {
+                return Err(MediaError::BadStream {
+                    path: self.path.clone(),
+                    reason: format!(
+                        "the sample rate changes mid-stream ({} Hz -> {} Hz)",
+                        self.info.rate,
+                        decoded.spec().rate()
+                    ),
+                });
+            }
+            let channels = decoded.spec().channels().count().max(1);
+            decoded.copy_to_vec_interleaved(&mut self.buf);
+            self.frames_read += (self.buf.len() / channels) as u64;
+            return Ok(Some(Block {
+                samples: &self.buf,
+                channels,
+            }));
+        }
+    }
+
+    /// Counts the frames left by walking the container's packets without decoding them
+    /// (cheap: an MP3 hour takes milliseconds). Consumes the stream.
+    pub fn demux_frames(&mut self) -> Result<u64, MediaError> {
+        let mut frames = 0u64;
+        loop {
+            match self.format.next_packet() {
+                Ok(Some(packet)) if packet.track_id == self.track_id => frames += packet.dur.get(),
+                Ok(Some(_)) => {}
+                Ok(None) => return Ok(frames),
+                Err(SymError::IoError(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    self.frames_read = frames;
+                    self.unexpected_eof()?;
+                    return Ok(frames);
+                }
+                Err(SymError::IoError(e)) => {
+                    return Err(MediaError::Read {
+                        path: self.path.clone(),
+                        source: e,
+                    });
+                }
+                Err(e) => return Err(malformed(&self.path, self.info.container, e)),
+            }
+        }
+    }
+
+    fn end(&self) -> Result<Option<Block<'_>>, MediaError> {
+        if self.frames_read == 0 && self.rejected_packets > 0 {
+            return Err(MediaError::Malformed {
+                path: self.path.clone(),
+                container: self.info.container,
+                reason: self.last_rejection,
+            });
+        }
+        Ok(None)
+    }
+
+    fn unexpected_eof(&self) -> Result<Option<Block<'_>>, MediaError> {
+        if self.info.container == "WAV" && !self.open_ended {
+            return Err(MediaError::TruncatedData {
+                path: self.path.clone(),
+                declared_frames: self.info.declared_frames.unwrap_or(0),
+                frames_read: self.frames_read,
+            });
+        }
+        self.end()
+    }
+}
+
+/// Averages the channels of interleaved `samples` into `mono` (replacing its contents).
+/// Averaging, not summing: a downmix can never clip.
+pub fn downmix(samples: &[f32], channels: usize, mono: &mut Vec<f32>) {
+    mono.clear();
+    match channels {
+        0 | 1 => mono.extend_from_slice(samples),
+        2 => mono.extend(samples.chunks_exact(2).map(|f| (f[0] + f[1]) * 0.5)),
+        n => {
+            let scale = 1.0 / n as f32;
+            mono.extend(
+                samples
+                    .chunks_exact(n)
+                    .map(|f| f.iter().sum::<f32>() * scale),
+            );
+        }
+    }
+}
+
+fn malformed(path: &Path, container: &'static str, e: SymError) -> MediaError {
+    let reason = match e {
+        SymError::DecodeError(r) | SymError::Unsupported(r) | SymError::LimitError(r) => r,
+        SymError::ResetRequired => "the stream changes format mid-file",
+        SymError::SeekError(_) => "seek failed",
+        SymError::IoError(_) => "read error",
+        _ => "unrecognised error",
+    };
+    MediaError::Malformed {
+        path: path.to_path_buf(),
+        container,
+        reason,
+    }
+}
+
+/// Maps a probe failure to the most precise error the first bytes allow.
+fn probe_error(path: &Path, head: &[u8], container: Option<&'static str>, e: SymError) -> MediaError {
+    let path = path.to_path_buf();
+    match (container, e) {
+        (Some(container), SymError::IoError(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+            MediaError::TruncatedHeader { path, container }
+        }
+        (Some("WAV"), SymError::Unsupported("wav: unsupported wave format")) => {
+            let tag = riff_format_tag(head).unwrap_or(0);
+            MediaError::UnsupportedCodec {
+                path,
+                container: "WAV",
+                codec: wav_tag_name(tag),
+            }
+        }
+        (Some(container), SymError::IoError(source)) if container != "MP3" => {
+            MediaError::Read { path, source }
+        }
+        (Some(container), e) if container != "MP3" => malformed(&path, container, e),
+        (_, SymError::IoError(e)) if e.kind() != io::ErrorKind::UnexpectedEof => {
+            MediaError::Read { path, source: e }
+        }
+        _ => MediaError::UnknownFormat {
+            hint: describe_head(head),
+            path,
+        },
+    }
+}
+
+/// The container the magic bytes announce, if any.
+fn container_from_magic(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(b"RIFF") {
+        Some("WAV")
+    } else if head.starts_with(b"OggS") {
+        Some("Ogg")
+    } else if head.starts_with(b"ID3") || (head.len() >= 2 && head[0] == 0xFF && head[1] >= 0xE0)
+    {
+        Some("MP3")
+    } else {
+        None
+    }
+}
+
+/// A hint for a file no reader accepts: text files (an HTML error page saved as .mp3 is the
+/// classic) are quoted.
+fn describe_head(head: &[u8]) -> String {
+    let sample = &head[..head.len().min(24)];
+    let texty = sample
+        .iter()
+        .all(|&b| b.is_ascii_graphic() || b.is_ascii_whitespace());
+    if texty {
+        let text = String::from_utf8_lossy(sample);
+        format!(" (it holds text: {:?})", text.trim_end())
+    } else {
+        let hex: Vec<String> = head.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        format!(" (it starts with bytes {})", hex.join(" "))
+    }
+}
+
+/// Walks the RIFF chunks in `head` and returns the body of the first chunk named `id`.
+fn riff_chunk<'a>(head: &'a [u8], id: &[u8; 4]) -> Option<(u32, &'a [u8])> {
+    let mut pos = 12;
+    while pos + 8 <= head.len() {
+        let size = u32::from_le_bytes(head[pos + 4..pos + 8].try_into().ok()?);
+        if &head[pos..pos + 4] == id {
+            let body = &head[pos + 8..head.len().min(pos + 8 + size as usize)];
+            return Some((size, body));
+        }
+        pos += 8 + size as usize + (size as usize & 1);
+    }
+    None
+}
+
+fn riff_format_tag(head: &[u8]) -> Option<u16> {
+    let (_, body) = riff_chunk(head, b"fmt ")?;
+    Some(u16::from_le_bytes(body.get(..2)?.try_into().ok()?))
+}
+
+fn riff_data_size(head: &[u8]) -> Option<u32> {
+    riff_chunk(head, b"data").map(|(size, _)| size)
+}
+
+fn wav_tag_name(tag: u16) -> String {
+    let name = match tag {
+        0x0031 => "GSM 6.10",
+        0x0040 | 0x0064 | 0x0065 => "G.721/G.726 ADPCM",
+        0x0045 => "G.726 ADPCM",
+        0x0050 | 0x0055 => "MPEG audio",
+        0x0161 | 0x0162 => "WMA",
+        0x028F => "G.722",
+        0x1610 | 0x00FF => "AAC",
+        0x6750..=0x6771 => "Vorbis",
+        0x0000 => "unknown",
+        _ => "",
+    };
+    if name.is_empty() {
+        format!("WAV format tag {tag:#06x}")
+    } else {
+        format!("{name} (WAV format tag {tag:#06x})")
+    }
+}
+
+/// A human name for a symphonia codec id.
+fn codec_name(id: AudioCodecId) -> String {
+    let name = match id {
+        CODEC_ID_PCM_U8 | CODEC_ID_PCM_S8 => "PCM 8-bit",
+        CODEC_ID_PCM_S16LE | CODEC_ID_PCM_S16BE => "PCM 16-bit",
+        CODEC_ID_PCM_S24LE | CODEC_ID_PCM_S24BE => "PCM 24-bit",
+        CODEC_ID_PCM_S32LE | CODEC_ID_PCM_S32BE => "PCM 32-bit",
+        CODEC_ID_PCM_F32LE | CODEC_ID_PCM_F32BE => "PCM float 32-bit",
+        CODEC_ID_PCM_F64LE | CODEC_ID_PCM_F64BE => "PCM float 64-bit",
+        CODEC_ID_PCM_MULAW => "G.711 mu-law",
+        CODEC_ID_PCM_ALAW => "G.711 A-law",
+        CODEC_ID_ADPCM_MS => "Microsoft ADPCM",
+        CODEC_ID_ADPCM_IMA_WAV => "IMA ADPCM",
+        CODEC_ID_MP1 => "MP1",
+        CODEC_ID_MP2 => "MP2",
+        CODEC_ID_MP3 => "MP3",
+        CODEC_ID_VORBIS => "Vorbis",
+        CODEC_ID_OPUS => "Opus",
+        CODEC_ID_SPEEX => "Speex",
+        CODEC_ID_FLAC => "FLAC",
+        CODEC_ID_AAC => "AAC",
+        other => return format!("codec {other}"),
+    };
+    name.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downmix_averages_channels() {
+        let mut mono = vec![9.0];
+        downmix(&[1.0, 0.0, -1.0, -1.0], 2, &mut mono);
+        assert_eq!(mono, [0.5, -1.0]);
+        downmix(&[0.3, 0.3, 0.3], 3, &mut mono);
+        assert!((mono[0] - 0.3).abs() < 1e-6 && mono.len() == 1);
+        downmix(&[0.25, -0.5], 1, &mut mono);
+        assert_eq!(mono, [0.25, -0.5]);
+    }
+
+    #[test]
+    fn text_is_quoted_and_binary_is_shown_in_hex() {
+        assert_eq!(
+            describe_head(b"<html>oops</html>\n"),
+            " (it holds text: \"<html>oops</html>\")"
+        );
+        assert_eq!(
+            describe_head(&[0, 1, 2, 3, 4]),
+            " (it starts with bytes 00 01 02 03)"
+        );
+    }
+
+    #[test]
+    fn riff_walk_finds_the_format_tag_and_data_size() {
+        let mut wav = b"RIFF\0\0\0\0WAVE".to_vec();
+        wav.extend(b"LIST\x03\0\0\0abc\0"); // odd size: padded
+        wav.extend(b"fmt \x10\0\0\0\x31\0\x01\0");
+        wav.extend([0u8; 12]);
+        wav.extend(b"data\xff\xff\xff\xff");
+        assert_eq!(riff_format_tag(&wav), Some(0x31));
+        assert_eq!(riff_data_size(&wav), Some(u32::MAX));
+        assert_eq!(wav_tag_name(0x31), "GSM 6.10 (WAV format tag 0x0031)");
+    }
+}
