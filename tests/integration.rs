@@ -3,4 +3,5 @@
 
 mod common;
 
+mod audio;
 mod cli_basics;

@@ -202,7 +202,11 @@ fn info(a: InfoArgs) -> Result<ExitStatus, Failure> {
 }
 
 fn render_text(i: &AudioInfo) -> String {
-    let db = |v: Option<f64>| v.map_or("-inf dBFS (digital silence)".into(), |v| format!("{v:.2} dBFS"));
+    let db = |v: Option<f64>| {
+        v.map_or("-inf dBFS (digital silence)".into(), |v| {
+            format!("{v:.2} dBFS")
+        })
+    };
     let bits = i.bits.map_or("-".into(), |b| b.to_string());
     [
         format!("file:              {}", i.file),
@@ -211,7 +215,10 @@ fn render_text(i: &AudioInfo) -> String {
         format!("rate:              {} Hz", i.rate),
         format!("channels:          {}", i.channels),
         format!("bits:              {bits}"),
-        format!("duration:          {:.3} s ({} frames)", i.duration_s, i.frames),
+        format!(
+            "duration:          {:.3} s ({} frames)",
+            i.duration_s, i.frames
+        ),
         format!("peak:              {}", db(i.peak_dbfs)),
         format!("rms:               {}", db(i.rms_dbfs)),
         format!(
@@ -221,7 +228,11 @@ fn render_text(i: &AudioInfo) -> String {
         format!("trailing silence:  {} ms", i.trailing_silence_ms),
         format!(
             "g711_ready:        {}",
-            if i.g711_ready { "yes" } else { "no (convert it: dialer audio convert IN OUT)" }
+            if i.g711_ready {
+                "yes"
+            } else {
+                "no (convert it: dialer audio convert IN OUT)"
+            }
         ),
     ]
     .join("\n")

@@ -173,7 +173,10 @@ impl Decoder {
             codec: codec_name,
             rate,
             channels,
-            bits: params.bits_per_coded_sample.or(params.bits_per_sample),
+            bits: params
+                .bits_per_coded_sample
+                .or(params.bits_per_sample)
+                .or_else(|| implied_bits(id)),
             declared_frames: track.num_frames,
             telephone_codec: [CODEC_ID_PCM_S16LE, CODEC_ID_PCM_MULAW, CODEC_ID_PCM_ALAW]
                 .contains(&id),
@@ -348,7 +351,12 @@ fn malformed(path: &Path, container: &'static str, e: SymError) -> MediaError {
 }
 
 /// Maps a probe failure to the most precise error the first bytes allow.
-fn probe_error(path: &Path, head: &[u8], container: Option<&'static str>, e: SymError) -> MediaError {
+fn probe_error(
+    path: &Path,
+    head: &[u8],
+    container: Option<&'static str>,
+    e: SymError,
+) -> MediaError {
     let path = path.to_path_buf();
     match (container, e) {
         (Some(container), SymError::IoError(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
@@ -382,8 +390,7 @@ fn container_from_magic(head: &[u8]) -> Option<&'static str> {
         Some("WAV")
     } else if head.starts_with(b"OggS") {
         Some("Ogg")
-    } else if head.starts_with(b"ID3") || (head.len() >= 2 && head[0] == 0xFF && head[1] >= 0xE0)
-    {
+    } else if head.starts_with(b"ID3") || (head.len() >= 2 && head[0] == 0xFF && head[1] >= 0xE0) {
         Some("MP3")
     } else {
         None
@@ -446,6 +453,17 @@ fn wav_tag_name(tag: u16) -> String {
         format!("WAV format tag {tag:#06x}")
     } else {
         format!("{name} (WAV format tag {tag:#06x})")
+    }
+}
+
+/// Bits per sample that a codec implies when the header's field is not carried over.
+fn implied_bits(id: AudioCodecId) -> Option<u32> {
+    match id {
+        CODEC_ID_PCM_MULAW | CODEC_ID_PCM_ALAW => Some(8),
+        CODEC_ID_PCM_F32LE | CODEC_ID_PCM_F32BE => Some(32),
+        CODEC_ID_PCM_F64LE | CODEC_ID_PCM_F64BE => Some(64),
+        CODEC_ID_ADPCM_MS | CODEC_ID_ADPCM_IMA_WAV => Some(4),
+        _ => None,
     }
 }
 

@@ -91,7 +91,9 @@ pub enum MediaError {
         path: PathBuf,
     },
     /// `--trim-silence` removed everything.
-    #[error("{path}: the audio is silent (every sample below {threshold_dbfs} dBFS): nothing left after trimming silence")]
+    #[error(
+        "{path}: the audio is silent (every sample below {threshold_dbfs} dBFS): nothing left after trimming silence"
+    )]
     AllSilent {
         /// The file.
         path: PathBuf,
@@ -107,7 +109,9 @@ pub enum MediaError {
         reason: String,
     },
     /// A G.711 output was asked for at a rate other than 8000 Hz.
-    #[error("--rate {rate}: G.711 (pcmu, pcma) output is 8000 Hz only; use --codec pcm16 for other rates")]
+    #[error(
+        "--rate {rate}: G.711 (pcmu, pcma) output is 8000 Hz only; use --codec pcm16 for other rates"
+    )]
     G711Rate {
         /// The requested rate.
         rate: u32,

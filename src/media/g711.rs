@@ -45,7 +45,11 @@ pub fn linear_to_ulaw(sample: i16) -> u8 {
 pub fn ulaw_to_linear(code: u8) -> i16 {
     let u = i32::from(!code);
     let t = (((u & 0x0F) << 3) + ULAW_BIAS) << ((u & 0x70) >> 4);
-    (if u & 0x80 != 0 { ULAW_BIAS - t } else { t - ULAW_BIAS }) as i16
+    (if u & 0x80 != 0 {
+        ULAW_BIAS - t
+    } else {
+        t - ULAW_BIAS
+    }) as i16
 }
 
 /// Encodes one 16-bit linear sample to A-law.
@@ -174,7 +178,11 @@ mod tests {
             // 0x7F is µ-law's negative zero: it decodes to 0, which encodes as positive zero.
             let want = if code == 0x7F { 0xFF } else { code };
             assert_eq!(back, want, "µ-law {code:#04x}");
-            assert_eq!(linear_to_alaw(alaw_to_linear(code)), code, "A-law {code:#04x}");
+            assert_eq!(
+                linear_to_alaw(alaw_to_linear(code)),
+                code,
+                "A-law {code:#04x}"
+            );
         }
     }
 
@@ -186,8 +194,14 @@ mod tests {
             let a = alaw_to_linear(linear_to_alaw(s));
             assert!(u >= last.0 && a >= last.1, "not monotonic at {s}");
             // The error is at most one step of the top segment (1024 in 16-bit units).
-            assert!((i32::from(u) - i32::from(s)).abs() <= 1024, "µ-law error at {s}");
-            assert!((i32::from(a) - i32::from(s)).abs() <= 1024, "A-law error at {s}");
+            assert!(
+                (i32::from(u) - i32::from(s)).abs() <= 1024,
+                "µ-law error at {s}"
+            );
+            assert!(
+                (i32::from(a) - i32::from(s)).abs() <= 1024,
+                "A-law error at {s}"
+            );
             last = (u, a);
         }
     }

@@ -109,7 +109,8 @@ impl LevelMeter {
 
     /// Frames after the last non-silent one (all of them if the audio is silent).
     pub fn trailing_silence_frames(&self) -> u64 {
-        self.last_loud.map_or(self.frames, |last| self.frames - last - 1)
+        self.last_loud
+            .map_or(self.frames, |last| self.frames - last - 1)
     }
 }
 

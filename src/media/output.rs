@@ -40,10 +40,7 @@ impl OutputFile {
         let pid = std::process::id();
         let mut attempt = 0u32;
         loop {
-            let temp = folder.join(format!(
-                ".{}.{pid}.{attempt}.tmp",
-                name.to_string_lossy()
-            ));
+            let temp = folder.join(format!(".{}.{pid}.{attempt}.tmp", name.to_string_lossy()));
             match OpenOptions::new().write(true).create_new(true).open(&temp) {
                 Ok(file) => {
                     let out = OutputFile {
@@ -127,7 +124,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("nope/out.wav");
         let err = OutputFile::create(&dest).unwrap_err();
-        assert!(matches!(err, MediaError::OutputFolderMissing { .. }), "{err}");
+        assert!(
+            matches!(err, MediaError::OutputFolderMissing { .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("nope"), "{err}");
     }
 }

@@ -31,12 +31,14 @@ impl MonoStream {
 
     /// Wraps an open decoder, converting to `rate` Hz.
     pub fn from_decoder(decoder: Decoder, rate: u32) -> Result<Self, MediaError> {
-        let converter = RateConverter::new(decoder.info().rate, rate).map_err(|e| {
-            MediaError::BadStream {
+        let converter =
+            RateConverter::new(decoder.info().rate, rate).map_err(|e| MediaError::BadStream {
                 path: decoder.path().to_path_buf(),
-                reason: format!("cannot resample {} Hz to {rate} Hz: {e}", decoder.info().rate),
-            }
-        })?;
+                reason: format!(
+                    "cannot resample {} Hz to {rate} Hz: {e}",
+                    decoder.info().rate
+                ),
+            })?;
         Ok(MonoStream {
             decoder,
             converter,
