@@ -45,8 +45,8 @@ impl From<std::io::Error> for Failure {
 }
 
 impl From<crate::media::MediaError> for Failure {
-    /// Bad input or options (the file named in the message) -> exit 2; the machine failing to
-    /// read or write -> exit 1.
+    /// Bad input or options (the file named in the message) -> exit 2; failing to write the
+    /// output -> exit 1.
     fn from(e: crate::media::MediaError) -> Self {
         if e.is_input_error() {
             Failure::usage(e)

@@ -20,6 +20,12 @@ pub enum MediaError {
         /// The missing file.
         path: PathBuf,
     },
+    /// The input path is a directory (or another non-file).
+    #[error("{path}: not a file; expected a WAV or MP3 file")]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+    },
     /// The input file exists but could not be read.
     #[error("{path}: cannot read: {source}")]
     Read {
@@ -141,9 +147,10 @@ pub enum MediaError {
 }
 
 impl MediaError {
-    /// True when the error is about the user's input or options (exit 2); false when the
-    /// machine failed us (exit 1): an unreadable or unwritable file, a full disk.
+    /// True when the error is about the user's input or options (exit 2: an unreadable input
+    /// is the user's to fix too); false when writing the output failed (exit 1: a full disk,
+    /// a read-only folder).
     pub fn is_input_error(&self) -> bool {
-        !matches!(self, MediaError::Read { .. } | MediaError::Write { .. })
+        !matches!(self, MediaError::Write { .. })
     }
 }

@@ -42,10 +42,17 @@ impl Encoding {
     }
 }
 
-/// Converts a full-scale `f32` to 16-bit, rounding and hard-clipping. The inverse of
-/// symphonia's `i16 / 32768`, so 16-bit input at the output rate round-trips bit-exact.
+/// Converts a full-scale `f32` to 16-bit, rounding to nearest (ties to even) and
+/// hard-clipping. The inverse of symphonia's `i16 / 32768`, so 16-bit input at the output rate
+/// round-trips bit-exact.
+#[inline]
 pub fn to_i16(x: f32) -> i16 {
-    (x * 32768.0).round().clamp(-32768.0, 32767.0) as i16
+    // Adding and subtracting 1.5 * 2^23 rounds any |y| < 2^22 to an integer in the FPU's
+    // default mode: no libm `roundf` call per sample (it was 3% of a 1-hour conversion).
+    // NaN casts to 0.
+    const MAGIC: f32 = 12_582_912.0;
+    let y = (x * 32768.0).clamp(-32768.0, 32767.0);
+    ((y + MAGIC) - MAGIC) as i16
 }
 
 /// The header of a mono WAV holding `frames` samples at `rate` Hz.
@@ -176,6 +183,12 @@ mod tests {
         assert_eq!(to_i16(-7.0), -32768);
         assert_eq!(to_i16(100.4 / 32768.0), 100);
         assert_eq!(to_i16(100.6 / 32768.0), 101);
+        assert_eq!(to_i16(-100.6 / 32768.0), -101);
+        assert_eq!(to_i16(0.4999 / 32768.0), 0);
+        assert_eq!(to_i16(f32::NAN), 0);
+        for s in [i16::MIN, -1, 0, 1, 12345, i16::MAX] {
+            assert_eq!(to_i16(f32::from(s) / 32768.0), s, "round trip");
+        }
     }
 
     #[test]

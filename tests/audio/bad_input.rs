@@ -34,6 +34,8 @@ fn empty_missing_and_text_files_are_named() {
     sb.write("empty.wav", b"");
     rejects(&sb, "empty.wav", "the file is empty");
     rejects(&sb, "missing.wav", "no such file");
+    std::fs::create_dir(sb.join("dir.wav")).unwrap();
+    rejects(&sb, "dir.wav", "not a file");
     sb.write("page.mp3", b"<html><body>404 Not Found</body></html>\n");
     rejects(
         &sb,

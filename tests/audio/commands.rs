@@ -53,6 +53,14 @@ fn every_input_flavour_converts_to_an_8k_mono_prompt() {
         args.extend(opts);
         args.extend([name, "synth", "1", "sine", "1000", "vol", "0.5"]);
         sox(sb.path(), &args);
+        if name.starts_with("ext") {
+            let bytes = std::fs::read(sb.join(name)).unwrap();
+            assert_eq!(
+                bytes[20..22],
+                [0xFE, 0xFF],
+                "sox wrote WAVE_FORMAT_EXTENSIBLE"
+            );
+        }
         let out = format!("{name}.out.wav");
         sb.dialer()
             .args(["audio", "convert", name, &out])
