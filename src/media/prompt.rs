@@ -70,15 +70,14 @@ pub fn load_prompt(path: &Path) -> Result<Prompt, MediaError> {
     })
 }
 
-/// The duration [`load_prompt`] would give, without decoding: from the WAV header, or by
-/// walking the MP3's frames. Also checks that the file opens and its codec is supported, so a
+/// The duration [`load_prompt`] would give, without decoding: by walking the container's
+/// packets (a WAV's or MP3's frames). Also checks that the file opens and its codec is supported, so a
 /// dry run catches a bad prompt.
 pub fn prompt_duration(path: &Path) -> Result<Duration, MediaError> {
     let mut decoder = Decoder::open(path)?;
-    let frames = match decoder.info().declared_frames {
-        Some(n) if decoder.info().container == "WAV" => n,
-        _ => decoder.demux_frames()?,
-    };
+    // Walk the packets even for WAV, where the header gives the count: reading without
+    // decoding is cheap, and it catches a truncated file before the run does.
+    let frames = decoder.demux_frames()?;
     if frames == 0 {
         return Err(MediaError::NoAudio {
             path: path.to_path_buf(),

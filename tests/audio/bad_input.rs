@@ -202,6 +202,19 @@ fn prompt_loading_reports_the_same_errors() {
         err.is_input_error() && err.to_string().contains("empty.wav"),
         "{err}"
     );
+    sox(
+        sb.path(),
+        &[
+            "-n", "-r", "8000", "-b", "16", "good.wav", "synth", "0.5", "sine", "440",
+        ],
+    );
+    let good = std::fs::read(sb.join("good.wav")).unwrap();
+    sb.write("short.wav", &good[..2000]);
+    let err = dialer::media::prompt_duration(&sb.join("short.wav")).unwrap_err();
+    assert!(
+        err.to_string().contains("short.wav: truncated audio data"),
+        "{err}"
+    );
     let err = dialer::media::prompt_duration(&sb.join("nope.mp3")).unwrap_err();
     assert!(err.to_string().contains("nope.mp3: no such file"), "{err}");
 }

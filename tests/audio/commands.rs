@@ -283,8 +283,9 @@ fn prompts_are_whole_frames_padded_with_silence_and_durations_agree() {
             "-n", "-r", "22050", "-c", "1", "p.mp3", "synth", "0.7", "sine", "700",
         ],
     );
-    for name in ["p.wav", "p.mp3"] {
-        let path = sb.join(name);
+    let lame = crate::common::repo_root().join("tests/data/audio/tone-lame.mp3");
+    for path in [sb.join("p.wav"), sb.join("p.mp3"), lame] {
+        let name = path.display();
         let prompt = media::load_prompt(&path).unwrap();
         assert_eq!(prompt.pcmu.len() % 160, 0, "{name}");
         assert_eq!(prompt.pcmu.len(), prompt.pcma.len());

@@ -199,3 +199,32 @@ fn sox_decodes_our_g711_files_to_our_own_decode_table() {
         );
     }
 }
+
+/// An MP3 with a LAME tag (tests/data/audio/tone-lame.mp3, `lame -b 64` of 0.5 s at 22.05 kHz)
+/// decodes gapless to exactly the source's length and within 1 LSB of `lame --decode`
+/// (tone-lame.decoded.wav), through the same stream `convert` uses (at the file's own rate).
+#[test]
+fn mp3_decodes_gapless_and_within_one_lsb_of_lame() {
+    let data = crate::common::repo_root().join("tests/data/audio");
+    let (rate, _, lame) = read_i16(&data.join("tone-lame.decoded.wav"));
+    let mut stream =
+        dialer::media::stream::MonoStream::open(&data.join("tone-lame.mp3"), None).unwrap();
+    assert_eq!(stream.rate(), rate);
+    let mut ours = Vec::new();
+    while let Some(block) = stream.next_block().unwrap() {
+        ours.extend(block.iter().map(|&x| dialer::media::wav::to_i16(x)));
+    }
+    assert_eq!(
+        ours.len(),
+        11_025,
+        "0.5 s at 22.05 kHz, no encoder delay or padding"
+    );
+    assert_eq!(lame.len(), ours.len());
+    let worst = ours
+        .iter()
+        .zip(&lame)
+        .map(|(a, b)| (i32::from(*a) - i32::from(*b)).abs())
+        .max()
+        .unwrap();
+    assert!(worst <= 1, "differs from lame --decode by {worst} LSB");
+}
