@@ -1,7 +1,8 @@
 //! Audio: decoding, resampling to 8 kHz, G.711, mixing, levels, and the prompts calls play.
 //!
 //! # Layout
-//! - [`decode`]: any WAV/MP3 -> interleaved `f32` blocks (symphonia); precise errors.
+//! - [`decode`]: any WAV/MP3 -> interleaved `f32` blocks (symphonia).
+//! - `sniff`: magic bytes, RIFF chunks, codec names: turning symphonia's errors into precise ones.
 //! - [`resample`]: streaming rate conversion (rubato FFT, the settings notes/media.md measured).
 //! - [`stream`]: decode + downmix + resample as one mono block stream.
 //! - [`g711`]: µ-law and A-law (Sun g711.c semantics).
@@ -30,6 +31,7 @@ pub mod mix;
 pub mod output;
 pub mod prompt;
 pub mod resample;
+mod sniff;
 pub mod stream;
 pub mod wav;
 
