@@ -20,7 +20,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use symphonia::core::codecs::audio::well_known::*;
-use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
@@ -28,7 +28,7 @@ use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::packet::Packet;
 
-use super::error::MediaError;
+use super::error::{MediaError, StreamProblem};
 use super::sniff::{
     codec_name, container_from_magic, implied_bits, malformed, probe_error, riff_data_size,
 };
@@ -147,41 +147,31 @@ impl Decoder {
             "ogg" => "Ogg",
             _ => "MP3",
         };
-        let bad = |reason: &str| MediaError::BadStream {
+        let bad = |problem| MediaError::BadStream {
             path: path.to_path_buf(),
-            reason: reason.to_string(),
+            problem,
         };
         let track = format
             .default_track(TrackType::Audio)
-            .ok_or_else(|| bad("no audio track"))?;
+            .ok_or_else(|| bad(StreamProblem::NoAudioTrack))?;
         let params = track
             .codec_params
             .as_ref()
             .and_then(|p| p.audio())
-            .ok_or_else(|| bad("no audio track"))?;
-        let codec_name = codec_name(params.codec);
-        let codec = symphonia::default::get_codecs()
-            .make_audio_decoder(params, &AudioDecoderOptions::default())
-            .map_err(|e| match e {
-                SymError::Unsupported(_) => MediaError::UnsupportedCodec {
-                    path: path.to_path_buf(),
-                    container,
-                    codec: codec_name.clone(),
-                },
-                other => malformed(path, container, other),
-            })?;
+            .ok_or_else(|| bad(StreamProblem::NoAudioTrack))?;
+        let codec = make_codec(path, container, params)?;
         let rate = params.sample_rate.unwrap_or(0);
         if rate == 0 {
-            return Err(bad("the header gives no sample rate (0 Hz)"));
+            return Err(bad(StreamProblem::NoSampleRate));
         }
         let channels = params.channels.as_ref().map_or(0, |c| c.count());
         if channels == 0 {
-            return Err(bad("the header gives 0 channels"));
+            return Err(bad(StreamProblem::NoChannels));
         }
         let id = params.codec;
         let info = SourceInfo {
             container,
-            codec: codec_name,
+            codec: codec_name(id),
             rate,
             channels,
             bits: params
@@ -315,10 +305,10 @@ impl Decoder {
         if rate != self.info.rate {
             return Err(MediaError::BadStream {
                 path: self.path.clone(),
-                reason: format!(
-                    "the sample rate changes mid-stream ({} Hz -> {rate} Hz)",
-                    self.info.rate
-                ),
+                problem: StreamProblem::RateChange {
+                    from: self.info.rate,
+                    to: rate,
+                },
             });
         }
         let channels = decoded.spec().channels().count().max(1);
@@ -337,6 +327,24 @@ impl Decoder {
         }
         Ok(())
     }
+}
+
+/// The codec for `params`, or [`MediaError::UnsupportedCodec`] naming it.
+fn make_codec(
+    path: &Path,
+    container: &'static str,
+    params: &AudioCodecParameters,
+) -> Result<Box<dyn AudioDecoder>, MediaError> {
+    symphonia::default::get_codecs()
+        .make_audio_decoder(params, &AudioDecoderOptions::default())
+        .map_err(|e| match e {
+            SymError::Unsupported(_) => MediaError::UnsupportedCodec {
+                path: path.to_path_buf(),
+                container,
+                codec: codec_name(params.codec),
+            },
+            other => malformed(path, container, other),
+        })
 }
 
 /// Converts little-endian 16-bit PCM bytes to `f32` exactly as symphonia does (`s / 32768`).

@@ -107,12 +107,12 @@ pub enum MediaError {
         threshold_dbfs: f64,
     },
     /// The audio has a sample rate or channel layout we cannot use.
-    #[error("{path}: unusable audio stream: {reason}")]
+    #[error("{path}: unusable audio stream: {problem}")]
     BadStream {
         /// The file.
         path: PathBuf,
-        /// What is wrong, e.g. "sample rate 0 Hz".
-        reason: String,
+        /// What is wrong.
+        problem: StreamProblem,
     },
     /// A G.711 output was asked for at a rate other than 8000 Hz.
     #[error(
@@ -143,6 +143,38 @@ pub enum MediaError {
         path: PathBuf,
         /// Why.
         source: io::Error,
+    },
+}
+
+/// Why a stream that decodes cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StreamProblem {
+    /// The container holds no audio track.
+    #[error("no audio track")]
+    NoAudioTrack,
+    /// The header gives no sample rate, or 0 Hz.
+    #[error("the header gives no sample rate (0 Hz)")]
+    NoSampleRate,
+    /// The header gives 0 channels.
+    #[error("the header gives 0 channels")]
+    NoChannels,
+    /// The rate changes part way (concatenated MP3s).
+    #[error(
+        "the sample rate changes mid-stream ({from} Hz -> {to} Hz); convert the parts separately"
+    )]
+    RateChange {
+        /// The rate so far.
+        from: u32,
+        /// The new rate.
+        to: u32,
+    },
+    /// The resampler refuses the pair of rates.
+    #[error("cannot resample {from} Hz to {to} Hz")]
+    Resample {
+        /// The input rate.
+        from: u32,
+        /// The output rate.
+        to: u32,
     },
 }
 

@@ -77,6 +77,41 @@ impl OverlayFeed {
     }
 }
 
+/// The output side of a mix: the WAV writer, its temp file, and the clip count.
+struct MixOutput<'a> {
+    path: &'a Path,
+    file: OutputFile,
+    writer: WavWriter,
+    clipped: u64,
+}
+
+impl MixOutput<'_> {
+    fn emit(&mut self, buf: &[f32]) -> Result<(), MediaError> {
+        if self.writer.would_overflow(buf.len()) {
+            return Err(MediaError::TooLong {
+                path: self.path.to_path_buf(),
+            });
+        }
+        self.clipped += buf.iter().filter(|x| x.abs() > 1.0).count() as u64;
+        self.writer.write(buf).map_err(|e| self.file.write_error(e))
+    }
+
+    fn frames(&self) -> u64 {
+        self.writer.frames()
+    }
+
+    /// Finishes the file and returns (frames, clipped samples).
+    fn finish(self) -> Result<(u64, u64), MediaError> {
+        let frames = self.writer.frames();
+        let file = self.file;
+        self.writer
+            .finish(frames)
+            .map_err(|e| file.write_error(e))?;
+        file.commit()?;
+        Ok((frames, self.clipped))
+    }
+}
+
 /// Mixes `overlay` onto `base` into `output` (see the module docs).
 pub fn mix(
     base: &Path,
@@ -97,60 +132,63 @@ pub fn mix(
     let offset = (opts.at.as_secs_f64() * f64::from(rate)).round() as u64;
     let base_gain = db_to_gain(opts.base_gain_db);
 
-    let (out, file) = OutputFile::create(output)?;
-    let mut writer = WavWriter::new(file, Encoding::Pcm16, rate).map_err(|e| out.write_error(e))?;
-    let mut clipped = 0u64;
-    let mut buf = Vec::new();
-    let mut emit = |buf: &[f32], writer: &mut WavWriter| {
-        if writer.would_overflow(buf.len()) {
-            return Err(MediaError::TooLong {
-                path: output.to_path_buf(),
-            });
-        }
-        clipped += buf.iter().filter(|x| x.abs() > 1.0).count() as u64;
-        writer.write(buf).map_err(|e| out.write_error(e))
+    let (file, handle) = OutputFile::create(output)?;
+    let writer = WavWriter::new(handle, Encoding::Pcm16, rate).map_err(|e| file.write_error(e))?;
+    let mut out = MixOutput {
+        path: output,
+        file,
+        writer,
+        clipped: 0,
     };
+    let mut buf = Vec::new();
     while let Some(block) = base.next_block()? {
-        let pos = writer.frames();
+        let pos = out.frames();
         buf.clear();
         buf.extend(block.iter().map(|x| x * base_gain));
         let start = offset.saturating_sub(pos);
         if start < buf.len() as u64 {
             feed.add_onto(&mut buf[start as usize..])?;
         }
-        emit(&buf, &mut writer)?;
+        out.emit(&buf)?;
     }
     if opts.extend {
-        // Silence up to the overlay's start, then whatever is left of it.
-        while writer.frames() < offset {
-            let n = (offset - writer.frames()).min(8192) as usize;
-            buf.clear();
-            buf.resize(n, 0.0);
-            emit(&buf, &mut writer)?;
-        }
-        loop {
-            buf.clear();
-            buf.resize(8192, 0.0);
-            feed.fill(8192)?;
-            let n = feed.pending.len().min(8192);
-            if n == 0 {
-                break;
-            }
-            buf.truncate(n);
-            feed.add_onto(&mut buf)?;
-            emit(&buf, &mut writer)?;
-        }
+        write_tail(&mut out, &mut feed, offset)?;
     } else {
         // Decode the overlay to its end even when cut, so that a corrupt overlay is reported
         // rather than silently half-used.
         while feed.stream.next_block()?.is_some() {}
     }
-    let frames = writer.frames();
-    writer.finish(frames).map_err(|e| out.write_error(e))?;
-    out.commit()?;
+    let (frames, clipped) = out.finish()?;
     Ok(MixReport {
         rate,
         frames,
         clipped,
     })
+}
+
+/// `extend`: silence up to the overlay's start, then whatever is left of the overlay.
+fn write_tail(
+    out: &mut MixOutput<'_>,
+    feed: &mut OverlayFeed,
+    offset: u64,
+) -> Result<(), MediaError> {
+    const BLOCK: usize = 8192;
+    let mut buf = Vec::with_capacity(BLOCK);
+    while out.frames() < offset {
+        let n = (offset - out.frames()).min(BLOCK as u64) as usize;
+        buf.clear();
+        buf.resize(n, 0.0);
+        out.emit(&buf)?;
+    }
+    loop {
+        feed.fill(BLOCK)?;
+        let n = feed.pending.len().min(BLOCK);
+        if n == 0 {
+            return Ok(());
+        }
+        buf.clear();
+        buf.resize(n, 0.0);
+        feed.add_onto(&mut buf)?;
+        out.emit(&buf)?;
+    }
 }

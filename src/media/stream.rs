@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use super::decode::{Decoder, SourceInfo, downmix};
-use super::error::MediaError;
+use super::error::{MediaError, StreamProblem};
 use super::resample::RateConverter;
 
 /// Mono audio at a fixed rate, block by block.
@@ -32,12 +32,12 @@ impl MonoStream {
     /// Wraps an open decoder, converting to `rate` Hz.
     pub fn from_decoder(decoder: Decoder, rate: u32) -> Result<Self, MediaError> {
         let converter =
-            RateConverter::new(decoder.info().rate, rate).map_err(|e| MediaError::BadStream {
+            RateConverter::new(decoder.info().rate, rate).map_err(|_| MediaError::BadStream {
                 path: decoder.path().to_path_buf(),
-                reason: format!(
-                    "cannot resample {} Hz to {rate} Hz: {e}",
-                    decoder.info().rate
-                ),
+                problem: StreamProblem::Resample {
+                    from: decoder.info().rate,
+                    to: rate,
+                },
             })?;
         Ok(MonoStream {
             decoder,

@@ -311,3 +311,24 @@ fn prompts_are_whole_frames_padded_with_silence_and_durations_agree() {
         "the tone is there"
     );
 }
+
+/// An MP3 cut mid-frame (an interrupted download) plays up to its last whole frame, as every
+/// player does; a WAV cut short is refused instead (bad_input.rs): its header is a promise.
+#[test]
+fn a_cut_mp3_converts_up_to_its_last_whole_frame() {
+    let sb = Sandbox::new();
+    let lame =
+        std::fs::read(crate::common::repo_root().join("tests/data/audio/tone-lame.mp3")).unwrap();
+    sb.write("cut.mp3", &lame[..lame.len() * 2 / 3]);
+    sb.dialer()
+        .args(["audio", "convert", "cut.mp3", "out.wav"])
+        .assert()
+        .success();
+    let (_, _, samples) = read_i16(&sb.join("out.wav"));
+    // Two thirds of 0.5 s at 8 kHz, give or take one 1152-sample frame at 22.05 kHz (418).
+    assert!(
+        (2000..=3200).contains(&samples.len()),
+        "{} samples",
+        samples.len()
+    );
+}
