@@ -5,6 +5,7 @@
 
 mod bad_input;
 mod commands;
+mod memory;
 mod quality;
 
 use std::path::Path;
