@@ -3,6 +3,7 @@
 
 mod common;
 
+mod audio;
 mod cli_basics;
 mod dnc;
 mod man;

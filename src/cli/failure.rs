@@ -56,6 +56,18 @@ impl From<crate::store::StoreError> for Failure {
     }
 }
 
+impl From<crate::media::MediaError> for Failure {
+    /// Bad input or options (the file named in the message) -> exit 2; failing to write the
+    /// output -> exit 1.
+    fn from(e: crate::media::MediaError) -> Self {
+        if e.is_input_error() {
+            Failure::usage(e)
+        } else {
+            Failure::runtime(e)
+        }
+    }
+}
+
 impl From<crate::campaign::numbers::NumbersError> for Failure {
     fn from(e: crate::campaign::numbers::NumbersError) -> Self {
         // Every numbers-file fault (not UTF-8, unknown column, unclosed quote, unreadable)

@@ -18,7 +18,8 @@ pub fn init(global: &GlobalArgs) {
         (false, _) => "trace",
     };
     let sip = if global.verbose >= 2 { level } else { "warn" };
-    let default = format!("{level},rsipstack={sip}");
+    // symphonia reports guesses such as "estimating duration from bitrate" at info: noise here.
+    let default = format!("{level},rsipstack={sip},symphonia=warn");
     let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -5,6 +5,7 @@
 //! exit status is decided (CONTRACT.md "Exit status"); nothing below `cli/` picks exit codes.
 //! Data goes to stdout, everything else (logs, progress, errors) to stderr.
 
+pub mod audio;
 pub mod completions;
 pub mod dnc;
 pub mod dry_run;
@@ -98,6 +99,8 @@ pub enum Command {
     DryRun(dry_run::DryRunArgs),
     /// The do-not-call list kept in the database
     Dnc(dnc::DncArgs),
+    /// Convert, mix and inspect prompt audio
+    Audio(audio::AudioArgs),
     /// Print shell completions
     Completions(completions::CompletionsArgs),
 }
@@ -124,6 +127,7 @@ where
     match cli.command {
         Command::DryRun(args) => dry_run::execute(args, &cli.global),
         Command::Dnc(args) => dnc::execute(args, &cli.global),
+        Command::Audio(args) => audio::execute(args),
         Command::Completions(args) => completions::execute(args),
     }
 }
