@@ -37,4 +37,5 @@ pub mod exit;
 pub mod media;
 pub mod net;
 pub mod schedule;
+pub mod screen;
 pub mod store;

@@ -1,24 +1,24 @@
 //! [`Seen`]: the numbers a campaign already has, for de-duplication at import.
 //!
 //! An E.164 number is at most 15 digits and never starts with 0 after the `+`, so its digits
-//! read as one integer identify it exactly and fit a `u64` (15 digits < 2^50). A hash set of
-//! `u64` costs 8 bytes a slot plus one control byte, about 18 MB for a million numbers,
-//! where a set of `String`s costs over 100 MB.
+//! read as one integer identify it exactly and fit a `u64` (15 digits < 2^50). A hash map of
+//! `u64` to the first sighting's line costs 16 bytes a slot plus one control byte, about
+//! 36 MB for a million numbers, where a set of `String`s alone costs over 100 MB.
 //!
 //! Must not: normalise (it trusts [`E164`]) or decide what a duplicate means for the campaign.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::campaign::E164;
 
-/// A set of E.164 numbers stored as integers.
+/// A set of E.164 numbers stored as integers, each with the line it was first seen on.
 #[derive(Debug, Default, Clone)]
 pub struct Seen {
-    numbers: HashSet<u64, BuildHasherDefault<DigitsHasher>>,
+    numbers: HashMap<u64, u64, BuildHasherDefault<DigitsHasher>>,
     /// Values that are not `+digits` (only possible through [`E164::from_trusted`]): kept
     /// exactly, so they are never confused with a real number.
-    other: HashSet<E164>,
+    other: HashMap<E164, u64>,
 }
 
 impl Seen {
@@ -30,24 +30,42 @@ impl Seen {
     /// An empty set with room for `capacity` numbers without growing.
     pub fn with_capacity(capacity: usize) -> Self {
         Seen {
-            numbers: HashSet::with_capacity_and_hasher(capacity, Default::default()),
-            other: HashSet::new(),
+            numbers: HashMap::with_capacity_and_hasher(capacity, Default::default()),
+            other: HashMap::new(),
         }
     }
 
     /// Adds `number`; true when it was not already present (the first sighting).
     pub fn insert(&mut self, number: &E164) -> bool {
+        self.insert_at(number, 0).is_none()
+    }
+
+    /// Adds `number`, first seen on `line`; returns the line of an earlier sighting instead
+    /// when there was one (which is kept).
+    pub fn insert_at(&mut self, number: &E164, line: u64) -> Option<u64> {
         match key(number) {
-            Some(k) => self.numbers.insert(k),
-            None => self.other.insert(number.clone()),
+            Some(k) => match self.numbers.entry(k) {
+                std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(line);
+                    None
+                }
+            },
+            None => match self.other.get(number) {
+                Some(first) => Some(*first),
+                None => {
+                    self.other.insert(number.clone(), line);
+                    None
+                }
+            },
         }
     }
 
     /// True when `number` was inserted before.
     pub fn contains(&self, number: &E164) -> bool {
         match key(number) {
-            Some(k) => self.numbers.contains(&k),
-            None => self.other.contains(number),
+            Some(k) => self.numbers.contains_key(&k),
+            None => self.other.contains_key(number),
         }
     }
 
