@@ -29,6 +29,7 @@
 //! - Typed errors in the library; `anyhow` only in `cli/`.
 //! - Secrets live in [`campaign::Secret`], which cannot be displayed or serialised.
 
+pub mod call;
 pub mod campaign;
 pub mod cli;
 pub mod exit;
