@@ -157,14 +157,12 @@ pub fn negotiate(body: &[u8], acceptable: &[Codec]) -> Result<NegotiatedMedia, S
                 (None, _) => session_addr = Some(addr),
                 _ => {}
             }
-        } else if let Some(rest) = line.strip_prefix("a=rtpmap:") {
-            if in_audio || audio.is_none() {
-                if let Some((pt, enc)) = rest.split_once(' ') {
-                    if let Ok(pt) = pt.trim().parse() {
-                        rtpmap.push((pt, enc.trim().to_ascii_lowercase()));
-                    }
-                }
-            }
+        } else if let Some(rest) = line.strip_prefix("a=rtpmap:")
+            && (in_audio || audio.is_none())
+            && let Some((pt, enc)) = rest.split_once(' ')
+            && let Ok(pt) = pt.trim().parse()
+        {
+            rtpmap.push((pt, enc.trim().to_ascii_lowercase()));
         }
     }
     let (port, fmts, media_addr) = audio.ok_or(SdpError::NoAudio)?;
