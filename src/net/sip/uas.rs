@@ -1,0 +1,1 @@
+//! The simulator's server side (placeholder until the sim lands).
