@@ -45,12 +45,12 @@ pub type CallKey = u64;
 #[derive(Debug, thiserror::Error)]
 pub enum SipError {
     /// The SIP socket could not be bound.
-    #[error("cannot bind SIP address {addr} (sip.bind): {source}")]
+    #[error("cannot bind SIP address {addr} (sip.bind): {detail}")]
     Bind {
         /// The address from `sip.bind`.
         addr: SocketAddr,
-        /// Why.
-        source: rsipstack::Error,
+        /// Why (the stack's message; rsipstack's error type stays inside this module).
+        detail: String,
     },
     /// A URI built from the trunk or number did not parse.
     #[error("invalid SIP URI `{uri}`: {detail}")]
@@ -285,9 +285,9 @@ impl Stack {
     async fn start(config: &EndpointConfig) -> Result<Stack, SipError> {
         let cancel = CancellationToken::new();
         let transport = TransportLayer::new(cancel.clone());
-        let bind_err = |source| SipError::Bind {
+        let bind_err = |e: rsipstack::Error| SipError::Bind {
             addr: config.bind,
-            source,
+            detail: e.to_string(),
         };
         let mut udp =
             UdpConnection::create_connection(config.bind, None, Some(cancel.child_token()))
@@ -296,7 +296,7 @@ impl Stack {
         let local = udp.get_addr().get_socketaddr().map_err(bind_err)?;
         let advertised = SocketAddr::new(config.public_addr.unwrap_or(local.ip()), local.port());
         if config.public_addr.is_some() {
-            udp.external = Some(SipAddr::from(advertised_udp(advertised)));
+            udp.external = Some(advertised_udp(advertised));
         }
         transport.add_transport(udp.into());
         let option = EndpointOption {
