@@ -4,3 +4,5 @@
 mod common;
 
 mod cli_basics;
+mod sip_calls;
+mod sip_support;

@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::sip::prelude::UntypedHeader;
 use rsipstack::sip::{Method, StatusCode};
 use rsipstack::transaction::endpoint::EndpointOption;
 use rsipstack::transaction::{CallIdFormat, TransactionReceiver, make_call_id};
@@ -361,7 +362,9 @@ impl SipEndpoint {
     /// A fresh Call-ID in our own domain.
     pub fn new_call_id(&self) -> String {
         let domain = self.shared.config.call_id_domain.as_str();
-        make_call_id(Some(domain), CallIdFormat::UuidWithSuffix).to_string()
+        make_call_id(Some(domain), CallIdFormat::UuidWithSuffix)
+            .value()
+            .to_string()
     }
 
     /// Places a call: the INVITE leaves at once; events follow on the endpoint's channel,
