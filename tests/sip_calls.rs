@@ -14,7 +14,8 @@ use crate::sip_support::{Dial, Sipp, dial};
 /// A UDP socket standing in for the carrier's media port: counts what we send.
 fn media_sink() -> (UdpSocket, u16) {
     let s = UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
     let port = s.local_addr().unwrap().port();
     (s, port)
 }
@@ -33,32 +34,38 @@ async fn answered_call_plays_the_prompt_as_negotiated_then_byes() {
     let (sink, rtp_port) = media_sink();
     let sipp = Sipp::uas("uas_answer.xml", 1, &[("rtpport", rtp_port.to_string())]);
     let dialed = dial(Dial::to(sipp.addr, "+8613800000000")).await;
-    eprintln!("{dialed:#?}");
     let r = &dialed.record;
     assert_eq!(r.disposition, Disposition::Answered);
     assert_eq!(r.end, EndCause::PromptFinished);
-    assert_eq!((r.sip_code, r.sip_reason.as_deref()), (Some(200), Some("OK")));
+    assert_eq!(
+        (r.sip_code, r.sip_reason.as_deref()),
+        (Some(200), Some("OK"))
+    );
     assert!(r.ringing_at.is_some() && r.answered_at.is_some());
     assert!(r.ring_ms >= 150, "sipp rings 200 ms: {}", r.ring_ms);
     assert!(r.talk_ms >= 480, "25 frames take 500 ms: {}", r.talk_ms);
-    assert!(dialed.call_id.ends_with("@dialer.invalid"), "{}", dialed.call_id);
+    assert!(
+        dialed.call_id.ends_with("@dialer.invalid"),
+        "{}",
+        dialed.call_id
+    );
     let media = dialed.media.expect("media ran");
     assert_eq!(media.sent, 25);
     assert!(media.prompt_finished);
     // The carrier saw every packet, in PCMA (the answer's choice, PT 8), no sequence gap
     // across the 16-bit wrap.
     let seen = drain(&sink, 8);
-    assert_eq!((seen.packets, seen.wrong_payload_type, seen.missing()), (25, 0, 0));
+    assert_eq!(
+        (seen.packets, seen.wrong_payload_type, seen.missing()),
+        (25, 0, 0)
+    );
     assert_eq!(dialed.dialogs_left, 0, "remove_dialog on every end");
     assert!(sipp.finish().success(), "sipp saw ACK and our BYE");
 }
 
 async fn rejected_with(code: u16, reason: &str) -> crate::sip_support::Dialed {
-    let sipp = Sipp::uas(
-        "uas_reject.xml",
-        1,
-        &[("code", code.to_string()), ("reason", reason.to_string())],
-    );
+    let fill = [("CODE", code.to_string()), ("REASON", reason.to_string())];
+    let sipp = Sipp::uas_filled("uas_reject.xml", &fill, 1, &[]);
     let dialed = dial(Dial::to(sipp.addr, "+8613800000001")).await;
     assert!(sipp.finish().success(), "sipp saw the ACK of {code}");
     assert_eq!(dialed.dialogs_left, 0);
@@ -70,10 +77,25 @@ async fn final_responses_map_to_the_contract_table() {
     let cases = [
         (486, "Busy Here", Disposition::Busy, RetryClass::Busy),
         (404, "Not Found", Disposition::Invalid, RetryClass::Never),
-        (484, "Address Incomplete", Disposition::Invalid, RetryClass::Never),
-        (480, "Temporarily Unavailable", Disposition::NoAnswer, RetryClass::NoAnswer),
+        (
+            484,
+            "Address Incomplete",
+            Disposition::Invalid,
+            RetryClass::Never,
+        ),
+        (
+            480,
+            "Temporarily Unavailable",
+            Disposition::NoAnswer,
+            RetryClass::NoAnswer,
+        ),
         (603, "Decline", Disposition::Rejected, RetryClass::Never),
-        (488, "Not Acceptable Here", Disposition::Failed, RetryClass::Never),
+        (
+            488,
+            "Not Acceptable Here",
+            Disposition::Failed,
+            RetryClass::Never,
+        ),
     ];
     for (code, reason, disposition, retry) in cases {
         let r = rejected_with(code, reason).await.record;
@@ -100,11 +122,21 @@ async fn ring_timeout_cancels_and_awaits_the_487() {
     d.timers = CallTimers::new(Duration::from_millis(800), Duration::from_secs(10));
     let dialed = dial(d).await;
     let r = &dialed.record;
-    assert_eq!((r.disposition, r.end), (Disposition::NoAnswer, EndCause::RingTimeout));
-    assert_eq!(r.sip_code, Some(487), "the 487 arrived before our cancel-wait");
+    assert_eq!(
+        (r.disposition, r.end),
+        (Disposition::NoAnswer, EndCause::RingTimeout)
+    );
+    assert_eq!(
+        r.sip_code,
+        Some(487),
+        "the 487 arrived before our cancel-wait"
+    );
     assert!((700..1_200).contains(&r.ring_ms), "{}", r.ring_ms);
     assert_eq!(dialed.dialogs_left, 0);
-    assert!(sipp.finish().success(), "sipp saw CANCEL and the ACK of its 487");
+    assert!(
+        sipp.finish().success(),
+        "sipp saw CANCEL and the ACK of its 487"
+    );
 }
 
 fn credential(password: &str) -> Option<DigestCredential> {
@@ -143,7 +175,10 @@ async fn wrong_password_fails_once_and_pauses_the_trunk() {
     d.credential = credential("wrong");
     let dialed = dial(d).await;
     let r = &dialed.record;
-    assert_eq!((r.disposition, r.sip_code), (Disposition::Failed, Some(403)));
+    assert_eq!(
+        (r.disposition, r.sip_code),
+        (Disposition::Failed, Some(403))
+    );
     assert!(r.pause_trunk && !r.failover);
     // sipp's scenario accepts exactly two INVITEs: a loop would fail its run.
     assert!(sipp.finish().success());
@@ -152,13 +187,15 @@ async fn wrong_password_fails_once_and_pauses_the_trunk() {
 #[tokio::test]
 async fn callee_bye_during_the_prompt_ends_the_call() {
     let (sink, rtp_port) = media_sink();
-    let keys = [("rtpport", rtp_port.to_string()), ("hangup_ms", "300".into())];
-    let sipp = Sipp::uas("uas_bye_mid.xml", 1, &keys);
+    let sipp = Sipp::uas("uas_bye_mid.xml", 1, &[("rtpport", rtp_port.to_string())]);
     let mut d = Dial::to(sipp.addr, "+8613800000002");
     d.prompt_frames = 250; // 5 s: the callee hangs up long before
     let dialed = dial(d).await;
     let r = &dialed.record;
-    assert_eq!((r.disposition, r.end), (Disposition::Answered, EndCause::RemoteBye));
+    assert_eq!(
+        (r.disposition, r.end),
+        (Disposition::Answered, EndCause::RemoteBye)
+    );
     assert!((250..2_000).contains(&r.talk_ms), "{}", r.talk_ms);
     let media = dialed.media.expect("media ran");
     assert!(!media.prompt_finished);
@@ -174,7 +211,11 @@ async fn reinvite_mid_call_is_answered_with_our_sdp() {
     let sipp = Sipp::uas("uas_reinvite.xml", 1, &[("rtpport", rtp_port.to_string())]);
     let dialed = dial(Dial::to(sipp.addr, "+8613800000003")).await;
     assert_eq!(dialed.record.disposition, Disposition::Answered);
-    assert_eq!(dialed.record.end, EndCause::PromptFinished, "the re-INVITE did not end it");
+    assert_eq!(
+        dialed.record.end,
+        EndCause::PromptFinished,
+        "the re-INVITE did not end it"
+    );
     let updates = dialed
         .events
         .iter()
@@ -186,6 +227,12 @@ async fn reinvite_mid_call_is_answered_with_our_sdp() {
         .iter()
         .filter(|e| matches!(e, SipEvent::Answered { .. }))
         .count();
-    assert_eq!(answers, 1, "Confirmed after the re-INVITE is not a second answer");
-    assert!(sipp.finish().success(), "sipp got 200+SDP to its re-INVITE, then our BYE");
+    assert_eq!(
+        answers, 1,
+        "Confirmed after the re-INVITE is not a second answer"
+    );
+    assert!(
+        sipp.finish().success(),
+        "sipp got 200+SDP to its re-INVITE, then our BYE"
+    );
 }

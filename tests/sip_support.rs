@@ -22,15 +22,26 @@ use tokio::sync::mpsc;
 
 use crate::common::repo_root;
 
-/// A free UDP port on 127.0.0.1 (bound then released: the peer binds it next).
+/// A free UDP port on 127.0.0.1 for a peer to bind next. Taken below the kernel's ephemeral
+/// range (32768+) from a per-process counter, so a socket bound to port 0 by a parallel test
+/// cannot be handed the same port between our probe and the peer's bind.
 pub fn free_udp_port() -> u16 {
-    let s = UdpSocket::bind("127.0.0.1:0").expect("bind probe");
-    s.local_addr().unwrap().port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 12_000 + (std::process::id() % 40) as u16 * 500;
+    loop {
+        let port = base + NEXT.fetch_add(1, Ordering::Relaxed) % 500;
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// A sipp UAS running one scenario from tests/sipp/.
 pub struct Sipp {
     child: Option<Child>,
+    /// A scenario filled in from a template, kept until sipp ends.
+    _filled: Option<tempfile::NamedTempFile>,
     /// Where it listens.
     pub addr: SocketAddr,
 }
@@ -39,25 +50,63 @@ impl Sipp {
     /// Starts `sipp -sf tests/sipp/<scenario>` on a free loopback port, for `calls` calls, with
     /// `-key` values; bounded by a 20 s global timeout.
     pub fn uas(scenario: &str, calls: u32, keys: &[(&str, String)]) -> Sipp {
+        Sipp::uas_filled(scenario, &[], calls, keys)
+    }
+
+    /// Like [`Sipp::uas`], with `@NAME@` placeholders of the scenario replaced first (for
+    /// what sipp checks at load time, such as response codes).
+    pub fn uas_filled(
+        scenario: &str,
+        fill: &[(&str, String)],
+        calls: u32,
+        keys: &[(&str, String)],
+    ) -> Sipp {
         let port = free_udp_port();
-        let path = repo_root().join("tests/sipp").join(scenario);
+        let mut path = repo_root().join("tests/sipp").join(scenario);
+        let mut filled = None;
+        if !fill.is_empty() {
+            let mut text = std::fs::read_to_string(&path).expect("scenario");
+            for (name, value) in fill {
+                text = text.replace(&format!("@{name}@"), value);
+            }
+            let file = tempfile::Builder::new().suffix(".xml").tempfile().unwrap();
+            std::fs::write(file.path(), text).unwrap();
+            path = file.path().to_path_buf();
+            filled = Some(file);
+        }
         let mut cmd = Command::new("sipp");
         cmd.arg("-sf")
             .arg(&path)
-            .args(["-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", &port.to_string()])
-            .args(["-m", &calls.to_string(), "-timeout", "20s", "-timeout_error"])
-            .args(["-nostdin", "-nr", "-trace_msg", "-message_file", "/tmp/sipp_msg.log"])
+            .args([
+                "-i",
+                "127.0.0.1",
+                "-mi",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .args([
+                "-m",
+                &calls.to_string(),
+                "-timeout",
+                "20s",
+                "-timeout_error",
+            ])
+            .args(["-nostdin", "-nr"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         for (k, v) in keys {
             cmd.args(["-key", k, v]);
         }
-        let child = cmd.spawn().expect("sipp (Debian sip-tester) must be installed");
+        let child = cmd
+            .spawn()
+            .expect("sipp (Debian sip-tester) must be installed");
         // sipp binds within milliseconds; UDP retransmission covers any remaining gap.
         std::thread::sleep(Duration::from_millis(150));
         Sipp {
             child: Some(child),
+            _filled: filled,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
         }
     }
@@ -129,7 +178,9 @@ pub async fn dial(d: Dial) -> Dialed {
     let config = EndpointConfig::new("127.0.0.1:0".parse().unwrap());
     let (endpoint, mut sip_events) = SipEndpoint::start(config).await.expect("endpoint");
     let ip: IpAddr = "127.0.0.1".parse().unwrap();
-    let rtp = bind_in_range(ip, 20_000..=40_000, free_udp_port()).await.expect("rtp port");
+    let rtp = bind_in_range(ip, 20_000..=32_000, free_udp_port())
+        .await
+        .expect("rtp port");
     let offer = AudioDescription {
         addr: ip,
         port: rtp.local_addr().unwrap().port(),

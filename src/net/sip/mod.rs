@@ -26,7 +26,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rsipstack::dialog::dialog_layer::DialogLayer;
-use rsipstack::sip::prelude::UntypedHeader;
 use rsipstack::sip::{Method, StatusCode};
 use rsipstack::transaction::endpoint::EndpointOption;
 use rsipstack::transaction::{CallIdFormat, TransactionReceiver, make_call_id};

@@ -165,10 +165,27 @@ impl CallTask {
     }
 
     fn remember_id(&mut self) {
-        let id = self.dialog.id();
+        self.remember(self.dialog.id());
+    }
+
+    fn remember(&mut self, id: rsipstack::dialog::DialogId) {
         if !self.ids.contains(&id) {
             self.ids.push(id);
         }
+    }
+
+    /// Reports the 2xx once, whichever of `Confirmed` or the INVITE's result comes first.
+    fn take_answer(&mut self, resp: &rsipstack::sip::Response) {
+        if self.answered {
+            return;
+        }
+        self.answered = true;
+        self.emit(SipEvent::Answered {
+            call: self.call,
+            code: resp.status_code.code(),
+            reason: reason_phrase(resp),
+            sdp: resp.body.clone(),
+        });
     }
 
     fn arm_release_wait(&mut self) {
@@ -188,18 +205,11 @@ impl CallTask {
                 let code = resp.status_code.code();
                 self.emit(SipEvent::Provisional { call, code, sdp });
             }
-            // Confirmed comes again after every re-INVITE: the answer is taken once.
-            DialogState::Confirmed(id, resp) if !self.answered => {
-                self.answered = true;
-                if !self.ids.contains(&id) {
-                    self.ids.push(id);
-                }
-                self.emit(SipEvent::Answered {
-                    call,
-                    code: resp.status_code.code(),
-                    reason: reason_phrase(&resp),
-                    sdp: resp.body.clone(),
-                });
+            // Confirmed comes again after every re-INVITE: the answer is taken once (and may
+            // already have been taken from the INVITE's result, which can arrive first).
+            DialogState::Confirmed(id, resp) => {
+                self.remember(id);
+                self.take_answer(&resp);
             }
             DialogState::Updated(_, req, handle) => self.on_update(req, handle).await,
             DialogState::Info(_, _, handle)
@@ -239,9 +249,7 @@ impl CallTask {
 
     fn on_terminated(&mut self, id: rsipstack::dialog::DialogId, reason: TerminatedReason) {
         self.shared.dialogs.remove_dialog(&id);
-        if !self.ids.contains(&id) {
-            self.ids.push(id);
-        }
+        self.remember(id);
         if self.answered && !self.terminated && !self.bye_sent {
             let call = self.call;
             match reason {
@@ -259,7 +267,10 @@ impl CallTask {
         self.invite_done = true;
         let call = self.call;
         let resp = match result {
-            Ok(Ok((_, Some(resp)))) => resp,
+            Ok(Ok((id, Some(resp)))) => {
+                self.remember(id);
+                resp
+            }
             Ok(Ok((_, None))) => {
                 let detail = "INVITE ended without a final response".to_string();
                 return self.emit(SipEvent::TransportError { call, detail });
@@ -276,16 +287,10 @@ impl CallTask {
         if resp.status_code.kind() == StatusCodeKind::Successful {
             if self.cancelled && !self.answered {
                 // A 2xx crossed our CANCEL: rsipstack ACKed it and sends the BYE itself, and
-                // reports no `Confirmed`. Tell the core what really happened.
-                self.answered = true;
+                // reports no `Confirmed` or `Terminated`. Tell the core what really happened.
                 self.terminated = true;
-                self.emit(SipEvent::Answered {
-                    call,
-                    code: resp.status_code.code(),
-                    reason: reason_phrase(&resp),
-                    sdp: resp.body.clone(),
-                });
             }
+            self.take_answer(&resp);
             return;
         }
         self.emit(SipEvent::Rejected {
