@@ -36,4 +36,5 @@ pub mod exit;
 pub mod media;
 pub mod net;
 pub mod schedule;
+pub mod sim;
 pub mod store;
