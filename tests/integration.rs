@@ -4,5 +4,6 @@
 mod common;
 
 mod cli_basics;
+mod sim;
 mod sip_calls;
 mod sip_support;
