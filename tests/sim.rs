@@ -128,3 +128,52 @@ async fn demanded_credentials_good_and_wrong() {
     // Two INVITEs per call (challenge + answer to it): no loop on the wrong password.
     assert_eq!(sim.report().invites, 4);
 }
+
+#[tokio::test]
+async fn sim_command_serves_and_prints_what_it_saw() {
+    let sandbox = crate::common::Sandbox::new();
+    let port = free_udp_port();
+    let json = sandbox.join("stats.json");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("dialer"))
+        .args([
+            "sim",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--ring",
+            "100ms-200ms",
+        ])
+        .args([
+            "--talk",
+            "10s",
+            "--duration",
+            "3s",
+            "--rtp-ports",
+            "24000-24999",
+        ])
+        .arg("--stats-json")
+        .arg(&json)
+        .env_clear()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("dialer sim");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let target = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut d = Dial::to(target, "+8613800001234");
+    d.prompt_frames = 10;
+    let dialed = dial(d).await;
+    assert_eq!(dialed.record.disposition, Disposition::Answered);
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("calls: 1\n"), "{stdout}");
+    assert!(stdout.contains("max concurrent: 1\n"), "{stdout}");
+    assert!(stdout.contains("RTP packets per call: 10\n"), "{stdout}");
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(stats["rtp_packets_per_call"], serde_json::json!([10]));
+    assert_eq!(stats["codes"]["200"], 1);
+}

@@ -9,6 +9,7 @@ pub mod completions;
 pub mod dry_run;
 mod failure;
 mod logging;
+pub mod sim;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -94,6 +95,8 @@ pub enum Progress {
 pub enum Command {
     /// Everything `run` would decide, without a single call or write
     DryRun(dry_run::DryRunArgs),
+    /// A SIP carrier simulator (UAS) for rehearsals, demos, tests and load tests
+    Sim(sim::SimArgs),
     /// Print shell completions
     Completions(completions::CompletionsArgs),
 }
@@ -119,6 +122,7 @@ where
     logging::init(&cli.global);
     match cli.command {
         Command::DryRun(args) => dry_run::execute(args, &cli.global),
+        Command::Sim(args) => sim::execute(args),
         Command::Completions(args) => completions::execute(args),
     }
 }
