@@ -96,7 +96,7 @@ pub enum Command {
     /// Everything `run` would decide, without a single call or write
     DryRun(dry_run::DryRunArgs),
     /// A SIP carrier simulator (UAS) for rehearsals, demos, tests and load tests
-    Sim(sim::SimArgs),
+    Sim(Box<sim::SimArgs>),
     /// Print shell completions
     Completions(completions::CompletionsArgs),
 }
@@ -122,7 +122,7 @@ where
     logging::init(&cli.global);
     match cli.command {
         Command::DryRun(args) => dry_run::execute(args, &cli.global),
-        Command::Sim(args) => sim::execute(args),
+        Command::Sim(args) => sim::execute(*args),
         Command::Completions(args) => completions::execute(args),
     }
 }
