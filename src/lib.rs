@@ -38,4 +38,5 @@ pub mod media;
 pub mod net;
 pub mod schedule;
 pub mod screen;
+pub mod sim;
 pub mod store;

@@ -8,4 +8,7 @@ mod cli_basics;
 mod dnc;
 mod man;
 mod numbers;
+mod sim;
+mod sip_calls;
+mod sip_support;
 mod store;

@@ -1,387 +1,457 @@
-//! [`Call`]: one outbound call as a sans-IO state machine.
+//! [`Call`]: one outbound call as a sans-IO state machine (str0m/quinn style).
 //!
-//! Inputs are SIP events translated by `net/sip.rs` and media events from the RTP task, each
-//! stamped with `now`; outputs are commands for those adapters and, last of all, the
-//! [`CallRecord`] for the CDR. States are named for what the call awaits:
+//! The runtime feeds it [`CallInput`]s stamped with `now` (`handle_input`), wakes it at
+//! `poll_timeout` (`handle_timeout`), and drains [`CallOutput`]s (`poll_output`) to SIP, RTP
+//! and the store. States are named for what they await (ARCHITECTURE.md principle 4):
+//! Idle -> Dialing (INVITE sent, awaiting a provisional) -> Ringing (18x, awaiting the answer)
+//! -> Connected (200 + ACK, awaiting the end of the prompt or a BYE) -> Completed; or Failed
+//! from any state before Completed. A CANCEL in flight is an internal sub-state of Dialing or
+//! Ringing that awaits the 487.
 //!
-//! ```text
-//! Idle -> AwaitingAnswer (INVITE sent; `rang` once an 18x came) -> Connected -> HangingUp
-//!                 |  ring timeout / stop                 \ remote BYE       |
-//!                 v                                        -> Completed <----+
-//!             Cancelling (CANCEL sent, awaiting the 487, or a 200 that crossed it)
-//! ```
-//! Any state before Completed may end Failed; every end emits exactly one `Finished`.
+//! Invariants: exactly one `Finished` is emitted per call, and nothing after it; every input
+//! after `Finished` is ignored (a final response after our own timeout changes nothing).
+//! Timers run on monotonic `Instant`s (a wall-clock step cannot fire a ring timeout early);
+//! the record's wall-clock times come from one anchor taken when the call is created.
+//!
+//! Must not: touch sockets, tasks, channels, the clock, or know rsipstack's types.
 
 use std::collections::VecDeque;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
-use super::classify::{self, Classified};
-use super::timer::{Timer, Timers};
-use crate::disposition::Disposition;
+use super::outcome::{Disposition, FailureKind, Outcome, RetryClass, classify_final};
+use super::timer::{CallTimer, CallTimers, TimerTable};
 
-/// How long we wait for a 487 after CANCEL, and for a 200 after BYE, before we stop waiting.
-const ANSWER_WAIT: Duration = Duration::from_secs(5);
-
-/// Per-call timer settings (from the campaign's `call:` block).
-#[derive(Debug, Clone, Copy)]
-pub struct CallTimers {
-    /// Ring time before CANCEL.
-    pub ring_timeout: Duration,
-    /// Longest answered call.
-    pub max_duration: Duration,
+/// The six states of CONTRACT.md "Call states and outcomes".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallState {
+    /// Created, INVITE not sent yet.
+    Idle,
+    /// INVITE sent; awaiting a provisional or final response.
+    Dialing,
+    /// 18x received; awaiting the answer.
+    Ringing,
+    /// 200 received and ACKed; awaiting the prompt's end or a BYE.
+    Connected,
+    /// Ended after an answer.
+    Completed,
+    /// Ended without an answer.
+    Failed,
 }
 
-/// An event for the call.
-#[derive(Debug, Clone, PartialEq)]
+/// What happened to the call, as the adapters report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallInput {
-    /// A provisional response (100-199).
+    /// Start dialing: the INVITE is to leave now.
+    Dial,
+    /// A provisional response (100 or 18x).
     Provisional {
-        /// The status code.
+        /// Status code, 100..=199.
         code: u16,
     },
-    /// A 2xx to our INVITE (the SIP stack has ACKed it).
-    Answered,
-    /// A final response >= 300 to our INVITE.
-    Rejected {
-        /// The status code.
+    /// A 2xx to the INVITE (the stack has ACKed it).
+    Answered {
+        /// Status code, 200..=299.
         code: u16,
-        /// Its reason phrase.
+        /// Reason phrase as received.
         reason: String,
-        /// The `Retry-After` header, if any.
+    },
+    /// A final non-2xx response to the INVITE (after any digest retry the stack made).
+    Rejected {
+        /// Status code, 300..=699.
+        code: u16,
+        /// Reason phrase as received.
+        reason: String,
+        /// `Retry-After` of a 503 (or any final), if present.
         retry_after: Option<Duration>,
     },
-    /// The INVITE transaction failed below SIP: no route, ICMP, transaction timeout.
-    TransportError,
-    /// The callee hung up (their BYE, already answered by the SIP stack).
+    /// The INVITE could not be sent or the transport failed before an answer.
+    TransportError {
+        /// What failed (no secrets, no full numbers).
+        detail: String,
+    },
+    /// The callee sent BYE.
     RemoteBye,
-    /// Our BYE was answered (or failed: either way the dialog is over).
-    ByeDone,
-    /// The prompt or menu has finished: hang up.
-    MediaDone,
-    /// The campaign is stopping (SIGINT/SIGTERM): CANCEL or BYE now.
-    Stop,
+    /// Media finished (the prompt or the IVR reached its end): hang up.
+    PromptFinished,
+    /// Stop now (operator, shutdown): CANCEL or BYE as the state requires.
+    Hangup,
 }
 
-/// A command for the adapters.
-#[derive(Debug, Clone, PartialEq)]
+/// What the adapters must do for the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallOutput {
-    /// Send the INVITE.
+    /// Send the INVITE (with the offer the runtime built).
     SendInvite,
-    /// Send CANCEL for the pending INVITE.
+    /// CANCEL the pending INVITE.
     SendCancel,
-    /// Send BYE in the confirmed dialog.
+    /// End the established dialog with BYE.
     SendBye,
-    /// Start the prompt / menu on the negotiated media.
+    /// Start RTP (the answer's SDP is in the adapter's event).
     StartMedia,
-    /// Stop sending media.
+    /// Stop RTP.
     StopMedia,
-    /// The call is over: record it. Always the last output.
+    /// The call is over: record it.
     Finished(CallRecord),
 }
 
-/// What happened, for the CDR and the retry policy.
-#[derive(Debug, Clone, PartialEq)]
+/// Why the call ended (finer than the disposition; for logs and the CDR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EndCause {
+    /// The callee hung up.
+    RemoteBye,
+    /// We hung up after the prompt.
+    PromptFinished,
+    /// We hung up at `max_duration`.
+    MaxDuration,
+    /// Our ring timeout fired; we cancelled.
+    RingTimeout,
+    /// No provisional before our setup bound; we cancelled.
+    SetupTimeout,
+    /// A final response to the INVITE.
+    FinalResponse,
+    /// A 200 crossed our CANCEL: we ACKed it and sent BYE.
+    AnsweredAfterCancel,
+    /// Transport failure.
+    Transport,
+    /// Operator or shutdown.
+    Hangup,
+}
+
+/// The record of one finished attempt: everything the CDR needs from signalling.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallRecord {
-    /// The classified outcome.
+    /// The disposition.
     pub disposition: Disposition,
-    /// The final SIP status seen (200 when answered), if any.
-    pub sip_code: Option<u16>,
-    /// Its reason phrase, or our own cause (`ring timeout`, `no response`, ...).
-    pub sip_reason: Option<String>,
-    /// When the INVITE was sent.
-    pub started_at: Timestamp,
-    /// When the first 18x arrived.
-    pub ringing_at: Option<Timestamp>,
-    /// When the 200 arrived.
-    pub answered_at: Option<Timestamp>,
-    /// When the call ended.
-    pub ended_at: Timestamp,
+    /// Which retry rule applies.
+    pub retry: RetryClass,
+    /// For FAILED: why.
+    pub failure: Option<FailureKind>,
     /// Try the next trunk at once.
     pub failover: bool,
-    /// The trunk refused our credentials.
-    pub auth_failure: bool,
-    /// No codec in common.
-    pub codec_mismatch: bool,
-    /// The carrier's `Retry-After`, if any.
+    /// Pause the trunk (credentials refused).
+    pub pause_trunk: bool,
+    /// The final SIP code (200 for answered calls); `None` when none arrived.
+    pub sip_code: Option<u16>,
+    /// Its reason phrase.
+    pub sip_reason: Option<String>,
+    /// `Retry-After` the carrier asked for.
     pub retry_after: Option<Duration>,
+    /// Why the call ended.
+    pub end: EndCause,
+    /// Transport error text, when that was the end.
+    pub transport_error: Option<String>,
+    /// When the INVITE left.
+    pub started_at: Timestamp,
+    /// First 18x.
+    pub ringing_at: Option<Timestamp>,
+    /// The 200.
+    pub answered_at: Option<Timestamp>,
+    /// The end (BYE sent or received, final response, or our give-up).
+    pub ended_at: Timestamp,
+    /// From the first 18x to the answer (or to the end when unanswered); 0 if it never rang.
+    pub ring_ms: u64,
+    /// From the answer to the end; 0 if unanswered.
+    pub talk_ms: u64,
 }
 
-impl CallRecord {
-    /// Milliseconds from the first 18x to the answer (or the end).
-    pub fn ring_ms(&self) -> Option<i64> {
-        let from = self.ringing_at?;
-        Some(millis(from, self.answered_at.unwrap_or(self.ended_at)))
-    }
-
-    /// Milliseconds from the answer to the end.
-    pub fn talk_ms(&self) -> Option<i64> {
-        Some(millis(self.answered_at?, self.ended_at))
-    }
-
-    /// Whether the `retry:` policy may dial the number again after this attempt.
-    pub fn retryable(&self) -> bool {
-        !self.codec_mismatch && self.disposition.retry_class().is_some()
-    }
-}
-
-fn millis(from: Timestamp, to: Timestamp) -> i64 {
-    to.duration_since(from).as_millis().max(0) as i64
-}
-
-fn after(now: Timestamp, d: Duration) -> Timestamp {
-    let d = SignedDuration::try_from(d).unwrap_or(SignedDuration::MAX);
-    now.saturating_add(d).unwrap_or(Timestamp::MAX)
-}
-
-/// What the call is waiting for.
-#[derive(Debug, Clone, PartialEq)]
-enum State {
+/// Internal phase: the public [`CallState`] plus the CANCEL sub-state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
     Idle,
-    AwaitingAnswer,
-    /// CANCEL sent; `planned` is the outcome if the 487 comes as expected.
-    Cancelling {
-        planned: Classified,
-        cause: &'static str,
-    },
+    Dialing,
+    Ringing,
+    /// CANCEL sent; awaiting the 487. Holds the outcome to record if it comes.
+    Cancelling(Outcome, EndCause),
     Connected,
-    HangingUp,
-    Done,
+    Done(CallState),
 }
 
 /// One outbound call.
 #[derive(Debug)]
 pub struct Call {
     settings: CallTimers,
-    state: State,
-    timers: Timers,
-    out: VecDeque<CallOutput>,
-    record: CallRecord,
-    got_response: bool,
+    phase: Phase,
+    timers: TimerTable,
+    outputs: VecDeque<CallOutput>,
+    anchor: (Instant, Timestamp),
+    started: Option<Instant>,
+    ringing: Option<Instant>,
+    answered: Option<Instant>,
+    /// The 2xx status, kept for the record until the call ends.
+    answer_status: Option<(u16, String)>,
+    /// A transport error that ended an answered call.
+    transport_detail: Option<String>,
 }
 
 impl Call {
-    /// A call that has not started yet.
-    pub fn new(settings: CallTimers, now: Timestamp) -> Self {
+    /// A call in Idle. `now` and `wall` are the same moment on the monotonic and wall clocks:
+    /// the record's timestamps are derived from this anchor.
+    pub fn new(settings: CallTimers, now: Instant, wall: Timestamp) -> Self {
         Call {
             settings,
-            state: State::Idle,
-            timers: Timers::default(),
-            out: VecDeque::new(),
-            record: CallRecord {
-                disposition: Disposition::Failed,
-                sip_code: None,
-                sip_reason: None,
-                started_at: now,
-                ringing_at: None,
-                answered_at: None,
-                ended_at: now,
-                failover: false,
-                auth_failure: false,
-                codec_mismatch: false,
-                retry_after: None,
-            },
-            got_response: false,
+            phase: Phase::Idle,
+            timers: TimerTable::default(),
+            outputs: VecDeque::new(),
+            anchor: (now, wall),
+            started: None,
+            ringing: None,
+            answered: None,
+            answer_status: None,
+            transport_detail: None,
         }
     }
 
-    /// Starts the call: the INVITE goes out now.
-    pub fn start(&mut self, now: Timestamp) {
-        if self.state != State::Idle {
-            return;
+    /// The public state.
+    pub fn state(&self) -> CallState {
+        match self.phase {
+            Phase::Idle => CallState::Idle,
+            Phase::Dialing => CallState::Dialing,
+            Phase::Ringing => CallState::Ringing,
+            Phase::Cancelling(..) if self.ringing.is_some() => CallState::Ringing,
+            Phase::Cancelling(..) => CallState::Dialing,
+            Phase::Connected => CallState::Connected,
+            Phase::Done(state) => state,
         }
-        self.record.started_at = now;
-        self.state = State::AwaitingAnswer;
-        self.out.push_back(CallOutput::SendInvite);
-        self.timers
-            .set(Timer::Ring, after(now, self.settings.ring_timeout));
-        let bound = self.settings.ring_timeout + self.settings.max_duration + 4 * ANSWER_WAIT;
-        self.timers.set(Timer::Lifetime, after(now, bound));
     }
 
-    /// Whether the call has emitted `Finished`.
-    pub fn is_done(&self) -> bool {
-        self.state == State::Done
+    /// True once `Finished` has been emitted.
+    pub fn is_finished(&self) -> bool {
+        matches!(self.phase, Phase::Done(_))
     }
 
-    /// The next command for the adapters.
+    /// The next output, if any.
     pub fn poll_output(&mut self) -> Option<CallOutput> {
-        self.out.pop_front()
+        self.outputs.pop_front()
     }
 
-    /// When [`Call::handle_timeout`] must next be called.
-    pub fn poll_timeout(&self) -> Option<Timestamp> {
+    /// When `handle_timeout` must next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
         self.timers.next()
     }
 
-    /// Feeds one event.
-    pub fn handle_input(&mut self, now: Timestamp, input: CallInput) {
-        match (&self.state, input) {
-            (State::Idle | State::Done, _) => {}
-            (_, CallInput::Provisional { code }) => self.provisional(now, code),
-            (State::AwaitingAnswer, CallInput::Answered) => self.connect(now),
-            // A 200 that crossed our CANCEL: the callee did pick up. Hang up at once and
-            // record what really happened.
-            (State::Cancelling { .. }, CallInput::Answered) => {
-                self.mark_answered(now);
-                self.hang_up(now);
+    /// Fires every timer due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(timer) = self.timers.pop_expired(now) {
+            self.on_timer(now, timer);
+        }
+    }
+
+    /// Feeds one input.
+    pub fn handle_input(&mut self, now: Instant, input: CallInput) {
+        match (self.phase, input) {
+            (Phase::Done(_), _) => {}
+            (Phase::Idle, CallInput::Dial) => {
+                self.started = Some(now);
+                self.phase = Phase::Dialing;
+                self.timers
+                    .arm(CallTimer::Ring, now + self.settings.ring_timeout);
+                self.timers
+                    .arm(CallTimer::Setup, now + self.settings.setup_timeout);
+                self.outputs.push_back(CallOutput::SendInvite);
+            }
+            (Phase::Idle, _) => {}
+            (phase, CallInput::Provisional { code }) => self.on_provisional(now, phase, code),
+            (Phase::Connected, CallInput::Answered { .. }) => {} // re-sent 2xx: answered once
+            (_, CallInput::Answered { code, reason }) => self.on_answered(now, code, reason),
+            (Phase::Connected, CallInput::Rejected { .. }) => {}
+            (
+                Phase::Cancelling(decided, cause),
+                CallInput::Rejected {
+                    code: 487, reason, ..
+                },
+            ) => {
+                self.finish(now, decided, cause, Some((487, reason)), None, None);
             }
             (
-                State::AwaitingAnswer,
+                _,
                 CallInput::Rejected {
                     code,
                     reason,
                     retry_after,
                 },
             ) => {
-                self.record.retry_after = retry_after;
-                let classified = classify::final_response(code, self.record.ringing_at.is_some());
-                self.finish(now, classified, Some(code), reason);
+                let outcome = classify_final(code, self.ringing.is_some());
+                let sip = Some((code, reason));
+                self.finish(
+                    now,
+                    outcome,
+                    EndCause::FinalResponse,
+                    sip,
+                    retry_after,
+                    None,
+                );
             }
-            (State::Cancelling { planned, cause }, CallInput::Rejected { code, reason, .. }) => {
-                let (planned, cause) = (*planned, *cause);
-                if code == 487 {
-                    self.finish(now, planned, Some(code), cause.to_string());
+            (Phase::Connected, CallInput::TransportError { detail }) => {
+                self.hang_up(now, EndCause::Transport, Some(detail));
+            }
+            (Phase::Cancelling(decided, cause), CallInput::TransportError { detail }) => {
+                self.finish(now, decided, cause, None, None, Some(detail));
+            }
+            (_, CallInput::TransportError { detail }) => {
+                let outcome = Outcome::TRUNK_FAILED;
+                self.finish(now, outcome, EndCause::Transport, None, None, Some(detail));
+            }
+            (Phase::Connected, CallInput::RemoteBye) => {
+                self.outputs.push_back(CallOutput::StopMedia);
+                self.finish_answered(now, EndCause::RemoteBye);
+            }
+            (Phase::Connected, CallInput::PromptFinished) => {
+                self.hang_up(now, EndCause::PromptFinished, None);
+            }
+            (Phase::Connected, CallInput::Hangup) => self.hang_up(now, EndCause::Hangup, None),
+            (Phase::Dialing | Phase::Ringing, CallInput::Hangup) => {
+                let outcome = if self.ringing.is_some() {
+                    Outcome::NO_ANSWER
                 } else {
-                    // A real final answer crossed our CANCEL: it says more than our timeout.
-                    let c = classify::final_response(code, self.record.ringing_at.is_some());
-                    self.finish(now, c, Some(code), reason);
-                }
-            }
-            (State::AwaitingAnswer, CallInput::TransportError) => {
-                self.finish(now, classify::failure(), None, "transport error".into());
-            }
-            (State::Cancelling { planned, cause }, CallInput::TransportError) => {
-                let (planned, cause) = (*planned, *cause);
-                self.finish(now, planned, None, cause.to_string());
-            }
-            (State::AwaitingAnswer, CallInput::Stop) => {
-                // Retried next run as `failed`; no failover: we are stopping, not failing.
-                let planned = Classified {
-                    disposition: Disposition::Interrupted,
-                    failover: false,
-                    ..classify::failure()
+                    classify_final(0, false)
                 };
-                self.cancel(now, planned, "stopped");
+                self.cancel(now, outcome, EndCause::Hangup);
             }
-            (State::Connected, CallInput::RemoteBye) => {
-                self.out.push_back(CallOutput::StopMedia);
-                self.complete(now);
-            }
-            (State::Connected, CallInput::MediaDone | CallInput::Stop) => self.hang_up(now),
-            (State::HangingUp, CallInput::ByeDone | CallInput::RemoteBye) => self.complete(now),
-            // Anything else is a late or duplicate event (a second 200 after a re-INVITE, a
-            // BYE response after we gave up waiting): nothing changes.
+            // BYE/prompt end before an answer, Dial twice, Hangup while cancelling: nothing to do.
             _ => {}
         }
     }
 
-    /// Fires every timer due at `now`.
-    pub fn handle_timeout(&mut self, now: Timestamp) {
-        while let Some(timer) = self.timers.pop_due(now) {
-            self.fire(now, timer);
+    fn on_provisional(&mut self, now: Instant, phase: Phase, code: u16) {
+        // 100 Trying proves only that the next hop is alive, not that anything rings.
+        if code == 100 || self.ringing.is_some() {
+            return;
+        }
+        self.ringing = Some(now);
+        self.timers.disarm(CallTimer::Setup);
+        if phase == Phase::Dialing {
+            self.phase = Phase::Ringing;
         }
     }
 
-    fn fire(&mut self, now: Timestamp, timer: Timer) {
-        match (timer, &self.state) {
-            (Timer::Ring, State::AwaitingAnswer) => self.ring_timeout(now),
-            (Timer::CancelWait, State::Cancelling { planned, cause }) => {
-                let (planned, cause) = (*planned, *cause);
-                self.finish(now, planned, None, cause.to_string());
-            }
-            (Timer::MaxDuration, State::Connected) => self.hang_up(now),
-            (Timer::ByeWait, State::HangingUp) => self.complete(now),
-            (Timer::Lifetime, State::Connected | State::HangingUp) => {
-                self.out.push_back(CallOutput::StopMedia);
-                self.complete(now);
-            }
-            (Timer::Lifetime, _) => {
-                self.finish(now, classify::failure(), None, "call bound reached".into());
-            }
-            _ => {}
+    fn on_answered(&mut self, now: Instant, code: u16, reason: String) {
+        self.answered = Some(now);
+        if let Phase::Cancelling(..) = self.phase {
+            // The 200 crossed our CANCEL: the stack ACKs it; we end the session with BYE and
+            // record what really happened: an answer with no talk time.
+            self.outputs.push_back(CallOutput::SendBye);
+            let sip = Some((code, reason));
+            self.finish(
+                now,
+                Outcome::ANSWERED,
+                EndCause::AnsweredAfterCancel,
+                sip,
+                None,
+                None,
+            );
+            return;
         }
-    }
-
-    fn provisional(&mut self, now: Timestamp, code: u16) {
-        self.got_response = true;
-        if (180..200).contains(&code) && self.record.ringing_at.is_none() {
-            self.record.ringing_at = Some(now);
-        }
-    }
-
-    /// Ring time is up. Only an 18x means the callee's phone rang: then it is a no-answer.
-    /// With only a 100 (hop-by-hop) or nothing, the trunk never reached the callee.
-    fn ring_timeout(&mut self, now: Timestamp) {
-        if !self.got_response {
-            // A CANCEL cannot be sent before any provisional (RFC 3261 9.1): give up.
-            self.finish(now, classify::failure(), None, "no response".into());
-        } else if self.record.ringing_at.is_some() {
-            let planned = classify::final_response(480, true);
-            self.cancel(now, planned, "ring timeout");
-        } else {
-            self.cancel(now, classify::failure(), "no ringing");
-        }
-    }
-
-    fn cancel(&mut self, now: Timestamp, planned: Classified, cause: &'static str) {
-        self.out.push_back(CallOutput::SendCancel);
-        self.state = State::Cancelling { planned, cause };
-        self.timers.stop(Timer::Ring);
-        self.timers.set(Timer::CancelWait, after(now, ANSWER_WAIT));
-    }
-
-    fn mark_answered(&mut self, now: Timestamp) {
-        self.got_response = true;
-        self.record.answered_at = Some(now);
-        self.record.sip_code = Some(200);
-        self.record.sip_reason = Some("OK".into());
-        self.record.disposition = Disposition::Answered;
-    }
-
-    fn connect(&mut self, now: Timestamp) {
-        self.mark_answered(now);
-        self.state = State::Connected;
-        self.timers.stop(Timer::Ring);
-        self.timers
-            .set(Timer::MaxDuration, after(now, self.settings.max_duration));
-        self.out.push_back(CallOutput::StartMedia);
-    }
-
-    fn hang_up(&mut self, now: Timestamp) {
-        if self.state == State::Connected {
-            self.out.push_back(CallOutput::StopMedia);
-        }
-        self.out.push_back(CallOutput::SendBye);
-        self.state = State::HangingUp;
-        self.timers.stop(Timer::MaxDuration);
-        self.timers.stop(Timer::CancelWait);
-        self.timers.set(Timer::ByeWait, after(now, ANSWER_WAIT));
-    }
-
-    fn complete(&mut self, now: Timestamp) {
-        let answered = Classified {
-            disposition: Disposition::Answered,
-            failover: false,
-            auth_failure: false,
-            codec_mismatch: false,
-        };
-        self.finish(now, answered, Some(200), "OK".into());
-    }
-
-    fn finish(&mut self, now: Timestamp, c: Classified, code: Option<u16>, reason: String) {
-        let r = &mut self.record;
-        r.disposition = c.disposition;
-        r.failover = c.failover;
-        r.auth_failure = c.auth_failure;
-        r.codec_mismatch = c.codec_mismatch;
-        r.sip_code = code;
-        r.sip_reason = Some(reason);
-        r.ended_at = now;
-        self.state = State::Done;
+        self.phase = Phase::Connected;
         self.timers.clear();
-        self.out
-            .push_back(CallOutput::Finished(self.record.clone()));
+        self.timers
+            .arm(CallTimer::MaxDuration, now + self.settings.max_duration);
+        self.answer_status = Some((code, reason));
+        self.outputs.push_back(CallOutput::StartMedia);
+    }
+
+    fn on_timer(&mut self, now: Instant, timer: CallTimer) {
+        match (self.phase, timer) {
+            (Phase::Dialing | Phase::Ringing, CallTimer::Ring) => {
+                let outcome = if self.ringing.is_some() {
+                    Outcome::NO_ANSWER
+                } else {
+                    Outcome::TRUNK_FAILED
+                };
+                self.cancel(now, outcome, EndCause::RingTimeout);
+            }
+            (Phase::Dialing, CallTimer::Setup) => {
+                self.cancel(now, Outcome::TRUNK_FAILED, EndCause::SetupTimeout);
+            }
+            (Phase::Cancelling(decided, cause), CallTimer::CancelWait) => {
+                self.finish(now, decided, cause, None, None, None);
+            }
+            (Phase::Connected, CallTimer::MaxDuration) => {
+                self.hang_up(now, EndCause::MaxDuration, None);
+            }
+            _ => {}
+        }
+    }
+
+    fn cancel(&mut self, now: Instant, outcome: Outcome, cause: EndCause) {
+        self.phase = Phase::Cancelling(outcome, cause);
+        self.timers.clear();
+        self.timers
+            .arm(CallTimer::CancelWait, now + self.settings.cancel_wait);
+        self.outputs.push_back(CallOutput::SendCancel);
+    }
+
+    fn hang_up(&mut self, now: Instant, cause: EndCause, detail: Option<String>) {
+        self.outputs.push_back(CallOutput::StopMedia);
+        self.outputs.push_back(CallOutput::SendBye);
+        self.transport_detail = detail;
+        self.finish_answered(now, cause);
+    }
+
+    fn finish_answered(&mut self, now: Instant, cause: EndCause) {
+        let sip = self.answer_status.take();
+        let detail = self.transport_detail.take();
+        self.finish(now, Outcome::ANSWERED, cause, sip, None, detail);
+    }
+
+    fn finish(
+        &mut self,
+        now: Instant,
+        outcome: Outcome,
+        end: EndCause,
+        sip: Option<(u16, String)>,
+        retry_after: Option<Duration>,
+        transport_error: Option<String>,
+    ) {
+        self.timers.clear();
+        let answered = outcome.disposition == Disposition::Answered;
+        self.phase = Phase::Done(if answered {
+            CallState::Completed
+        } else {
+            CallState::Failed
+        });
+        let started = self.started.unwrap_or(now);
+        let ring_end = self.answered.unwrap_or(now);
+        let ring_ms = self
+            .ringing
+            .map_or(0, |r| millis(ring_end.saturating_duration_since(r)));
+        let talk_ms = self
+            .answered
+            .map_or(0, |a| millis(now.saturating_duration_since(a)));
+        let (sip_code, sip_reason) = sip.map_or((None, None), |(c, r)| (Some(c), Some(r)));
+        let record = CallRecord {
+            disposition: outcome.disposition,
+            retry: outcome.retry,
+            failure: outcome.failure,
+            failover: outcome.failover(),
+            pause_trunk: outcome.pause_trunk(),
+            sip_code,
+            sip_reason,
+            retry_after,
+            end,
+            transport_error,
+            started_at: self.wall(started),
+            ringing_at: self.ringing.map(|t| self.wall(t)),
+            answered_at: self.answered.map(|t| self.wall(t)),
+            ended_at: self.wall(now),
+            ring_ms,
+            talk_ms,
+        };
+        self.outputs.push_back(CallOutput::Finished(record));
+    }
+
+    fn wall(&self, at: Instant) -> Timestamp {
+        let (i0, t0) = self.anchor;
+        t0.checked_add(at.saturating_duration_since(i0))
+            .unwrap_or(t0)
     }
 }
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+#[path = "machine_tests.rs"]
+mod tests;

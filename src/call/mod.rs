@@ -1,18 +1,18 @@
-//! One call's life, pure and sans-IO (ARCHITECTURE.md principle 1).
+//! One call's life, sans IO: the state machine, its named timers, and the classification of
+//! its outcome (CONTRACT.md "Call states and outcomes").
 //!
-//! - [`machine`]: the [`Call`] state machine (`handle_input`, `handle_timeout`, `poll_output`,
-//!   `poll_timeout`).
-//! - [`classify`]: SIP final responses -> dispositions (CONTRACT.md's table).
-//! - [`timer`]: the named timers.
+//! - [`machine`]: [`Call`], driven by `handle_input(now, ev)` / `handle_timeout(now)`, drained by
+//!   `poll_output()` / `poll_timeout()`.
+//! - [`timer`]: the named timers (ring, setup bound, cancel-wait, max duration) in one table.
+//! - [`outcome`]: SIP status -> disposition, retry class, failover / pause-trunk flags.
 //!
-//! Must not: open sockets, spawn tasks, read the clock or name rsipstack. `net/sip.rs`
-//! translates SIP to [`CallInput`] and [`CallOutput`] back to SIP.
+//! Must not: open sockets, spawn tasks, use channels, read the clock or name rsipstack. The
+//! runtime drives it with `net::sip` events and executes its outputs.
 
-pub mod classify;
 pub mod machine;
+pub mod outcome;
 pub mod timer;
 
-pub use machine::{Call, CallInput, CallOutput, CallRecord, CallTimers};
-
-#[cfg(test)]
-mod tests;
+pub use machine::{Call, CallInput, CallOutput, CallRecord, CallState, EndCause};
+pub use outcome::{Disposition, FailureKind, Outcome, RetryClass, classify_final};
+pub use timer::{CallTimer, CallTimers, TimerTable};

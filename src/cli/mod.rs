@@ -12,6 +12,7 @@ pub mod dry_run;
 mod failure;
 mod logging;
 pub mod man;
+pub mod sim;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -101,6 +102,8 @@ pub enum Command {
     Dnc(dnc::DncArgs),
     /// Convert, mix and inspect prompt audio
     Audio(audio::AudioArgs),
+    /// A SIP carrier simulator (UAS) for rehearsals, demos, tests and load tests
+    Sim(Box<sim::SimArgs>),
     /// Print shell completions
     Completions(completions::CompletionsArgs),
 }
@@ -128,6 +131,7 @@ where
         Command::DryRun(args) => dry_run::execute(args, &cli.global),
         Command::Dnc(args) => dnc::execute(args, &cli.global),
         Command::Audio(args) => audio::execute(args),
+        Command::Sim(args) => sim::execute(*args),
         Command::Completions(args) => completions::execute(args),
     }
 }

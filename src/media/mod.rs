@@ -11,9 +11,8 @@
 //! - [`convert`], [`mix`], [`info`]: the three `dialer audio` operations.
 //! - [`prompt`]: [`Prompt`] payloads for calls, [`prompt_duration`] for the dry run.
 //! - [`output`]: temp-file-and-rename, so no partial output is ever left.
-//!
-//! Room is left for `sdp.rs` and `rtp.rs` (packetising, RFC 4733), which will build on
-//! [`Prompt`] and [`g711`].
+//! - [`sdp`]: our SDP offer and the answer's codec, address and telephone-event type.
+//! - [`rtp_packet`]: RTP pacing arithmetic and packet building (the sockets are `net/rtp.rs`).
 //!
 //! # Rules
 //! - Streaming everywhere a file can be long: memory stays flat for an hour of audio.
@@ -31,6 +30,8 @@ pub mod mix;
 pub mod output;
 pub mod prompt;
 pub mod resample;
+pub mod rtp_packet;
+pub mod sdp;
 mod sniff;
 pub mod stream;
 pub mod wav;

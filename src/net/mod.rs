@@ -6,3 +6,5 @@
 //! Must not: classify outcomes, pace calls or choose trunks — those are `call/` and `schedule/`.
 
 pub mod clock;
+pub mod rtp;
+pub mod sip;
