@@ -7,6 +7,7 @@
 //! - [`policy`]: one number's eligibility at one instant, shared by `dry-run` and `run`.
 //! - [`retry`]: what follows an attempt's outcome.
 //! - [`pacer`]: evenly spaced calls per second.
+//! - [`timeline`]: the dry run's estimated first and last call.
 //!
 //! Must not: read the clock, the environment or the database; callers pass what it needs.
 //! The only I/O is [`dnc`] reading the DNC files it is handed.
@@ -17,5 +18,6 @@ pub mod pacer;
 pub mod policy;
 pub mod retry;
 mod single_zone;
+pub mod timeline;
 pub mod window;
 pub mod zone;
