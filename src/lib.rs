@@ -13,17 +13,23 @@
 //! ```
 //!
 //! - [`campaign`]: the campaign file -> validated [`campaign::CampaignPlan`]; the numbers CSV
-//!   -> normalised E.164 rows.
-//! - [`schedule`]: policy with time as an argument: calling windows in each callee's zone,
-//!   per-number limits, do-not-call, the dry-run timeline.
+//!   -> normalised E.164 rows ([`campaign::numbers`], [`campaign::phone`]).
+//! - [`screen`]: every row judged in file order (blank, invalid, duplicate, then policy), the
+//!   same way by `dry-run` and `import`/`run`.
+//! - [`schedule`]: policy and pacing with time as an argument: calling windows in each
+//!   callee's zone, per-number limits, do-not-call, retries, CPS pacing, the dry-run timeline.
+//! - [`call`]: one call's state machine, sans-IO; SIP outcomes -> dispositions.
+//! - [`disposition`]: the outcome vocabulary shared by calls, the store and exports.
+//! - [`media`]: audio decoding, resampling, G.711, mixing, prompts, SDP, RTP packets.
+//! - [`sim`]: the carrier simulator's decisions (outcome by digits or weighted mix).
 //! - [`store`]: the SQLite database: migrations, campaigns, numbers, attempts (CDRs), DNC.
 //!   The only module that names rusqlite.
-//! - [`media`]: audio decoding, resampling, G.711, mixing; pure functions over samples.
-//! - [`net`]: I/O adapters; [`net::clock`] is the only place the clock is read.
+//! - [`net`]: I/O adapters: `net::sip` (the only module naming rsipstack), `net::rtp` (the
+//!   only RTP sockets), [`net::clock`] (the only clock reads).
 //! - [`cli`]: the edge. Errors become [`exit::ExitStatus`] codes there and nowhere else.
 //!
 //! # Rules
-//! - The core (campaign, schedule, call, media, report) does no I/O beyond reading the files
+//! - The core (campaign, screen, schedule, call, media, sim) does no I/O beyond reading the files
 //!   it is pointed at, and never reads the clock or the environment: callers pass `now`.
 //! - Outcomes are values, not errors: a busy callee is data for the CDR.
 //! - Typed errors in the library; `anyhow` only in `cli/`.
