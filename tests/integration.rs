@@ -3,4 +3,5 @@
 
 mod common;
 
+mod campaign_file;
 mod cli_basics;
