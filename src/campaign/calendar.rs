@@ -191,3 +191,75 @@ fn holiday(check: &mut Checker<'_>, raw: &Sp<String>, field: &str) -> Option<Dat
     }
     date
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaign::error::{Issues, LoadError};
+
+    fn schedule_of(yaml: &str) -> Result<Schedule, Vec<String>> {
+        let raw: Sp<RawSchedule> = serde_saphyr::from_str(yaml).expect("yaml");
+        let mut issues = Issues::default();
+        let file = std::path::Path::new("c.yaml");
+        let mut check = Checker {
+            file,
+            issues: &mut issues,
+        };
+        let schedule = schedule(&mut check, Some(&raw), &TimeZone::UTC, "UTC");
+        match issues.finish() {
+            Ok(()) => Ok(schedule),
+            Err(LoadError::Invalid { issues }) => {
+                Err(issues.iter().map(|i| i.to_string()).collect())
+            }
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn windows_days_and_holidays() {
+        let s = schedule_of("windows: [{days: [MON, friday], start: \"08:30\", end: \"24:00\"}]\nholidays: [2026-01-01]\n").unwrap();
+        assert_eq!(s.timezone_name, "UTC", "no timezone: the local zone");
+        assert_eq!(s.windows[0].days, vec![Weekday::Monday, Weekday::Friday]);
+        assert_eq!(s.windows[0].start, Time::constant(8, 30, 0, 0));
+        assert!(s.windows[0].ends_at_midnight());
+        assert_eq!(s.holidays, vec![jiff::civil::date(2026, 1, 1)]);
+    }
+
+    #[test]
+    fn every_bad_value_is_reported() {
+        let errors = schedule_of(
+            "windows:\n  - {days: [mon, mon, funday], start: \"9:00\", end: \"18:60\"}\nholidays: [\"2026-02-30\", \"26-1-1\"]\n",
+        )
+        .unwrap_err();
+        let joined = errors.join("\n");
+        assert_eq!(errors.len(), 6, "{joined}");
+        assert!(joined.contains("`mon` is listed twice"), "{joined}");
+        assert!(
+            joined.contains("unknown day `funday`; expected mon, tue"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("schedule.windows[0].start: `9:00` is not a time; expected HH:MM"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("schedule.windows[0].end: `18:60` is not a time"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains(
+                "c.yaml:3:12: schedule.holidays[0]: `2026-02-30` is not a date; expected YYYY-MM-DD"
+            ),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("schedule.holidays[1]: `26-1-1`"),
+            "{joined}"
+        );
+        let errors = schedule_of("windows: []\n").unwrap_err();
+        assert!(
+            errors[0].contains("needs at least one window"),
+            "{errors:?}"
+        );
+    }
+}

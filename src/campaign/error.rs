@@ -140,3 +140,35 @@ impl Issues {
         Err(LoadError::Invalid { issues: self.0 })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_errors_are_located_once_and_keep_the_snippet() {
+        let err = serde_saphyr::from_str::<u32>("x: [1\n").unwrap_err();
+        let err = LoadError::yaml(Path::new("dir/c.yaml"), &err);
+        let text = err.to_string();
+        assert!(text.starts_with("dir/c.yaml:1:"), "{text}");
+        assert!(!text.contains(" at line "), "location said twice: {text}");
+        let LoadError::Yaml { snippet, .. } = &err else {
+            panic!()
+        };
+        assert!(snippet.contains("--> dir/c.yaml:1:"), "{snippet}");
+    }
+
+    #[test]
+    fn issues_come_out_in_file_order() {
+        let mut issues = Issues::default();
+        let at = |line, column| Position { line, column };
+        issues.push(Path::new("b.yaml"), at(1, 1), "x", "late file");
+        issues.push(Path::new("a.yaml"), at(9, 2), "y", "second");
+        issues.push(Path::new("a.yaml"), at(2, 7), "z", "first");
+        let text = issues.finish().unwrap_err().to_string();
+        assert_eq!(
+            text,
+            "a.yaml:2:7: z: first\na.yaml:9:2: y: second\nb.yaml:1:1: x: late file"
+        );
+    }
+}

@@ -18,13 +18,15 @@
 //! Must not: read the environment (the caller passes `env`), the clock, or the numbers file's
 //! contents (only its existence is checked here).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use jiff::tz::TimeZone;
 
 use super::check::Checker;
 use super::error::{Issues, LoadError};
-use super::plan::{CampaignPlan, ColumnRef, DncSpec, NumbersSource, NumbersSpec};
+use super::plan::{
+    CampaignPlan, ColumnRef, DncSpec, NumberLimit, NumbersSource, NumbersSpec, SipSettings, Trunk,
+};
 use super::raw::{RawCampaign, RawNumbers, RawShared, Sp};
 use super::{audio, calendar, policy, trunk};
 
@@ -74,22 +76,12 @@ pub fn load(campaign: &Path, opts: &LoadOptions<'_>) -> Result<CampaignPlan, Loa
 
     let empty = RawShared::default();
     let (config_file, theirs) = config.as_ref().map_or((campaign, &empty), |(p, c)| (*p, c));
-    // Each shared key is checked against the file it came from (errors and relative paths).
-    let files = (campaign, config_file);
-    let (file, v) = pick(&ours.limits, &theirs.limits, files);
-    let limits = policy::limits(&mut checker(file, &mut issues), v);
-    let (file, v) = pick(&ours.dnc, &theirs.dnc, files);
-    let dnc = v.map_or_else(DncSpec::default, |d| {
-        dnc(&mut checker(file, &mut issues), d)
-    });
-    let (file, v) = pick(&ours.trunks, &theirs.trunks, files);
-    let trunks = v.map_or_else(Vec::new, |t| {
-        trunk::trunks(&mut checker(file, &mut issues), &t.value, opts.env)
-    });
-    let (file, v) = pick(&ours.sip, &theirs.sip, files);
-    let sip = trunk::sip(&mut checker(file, &mut issues), v);
-    let (file, v) = pick(&ours.database, &theirs.database, files);
-    let database = v.and_then(|d| checker(file, &mut issues).existing_dir_path(d, "database"));
+    let shared = shared(
+        &mut issues,
+        (&ours, theirs),
+        (campaign, config_file),
+        opts.env,
+    );
     issues.finish()?;
     Ok(CampaignPlan {
         name,
@@ -101,12 +93,50 @@ pub fn load(campaign: &Path, opts: &LoadOptions<'_>) -> Result<CampaignPlan, Loa
         call,
         audio,
         retry,
+        limits: shared.limits,
+        dnc: shared.dnc,
+        trunks: shared.trunks,
+        sip: shared.sip,
+        database: shared.database,
+    })
+}
+
+/// The validated keys a config file may hold.
+struct Shared {
+    limits: Vec<NumberLimit>,
+    dnc: DncSpec,
+    trunks: Vec<Trunk>,
+    sip: SipSettings,
+    database: Option<PathBuf>,
+}
+
+/// Validates each shared key from the campaign file when it has it, else from the config
+/// file, against the file it came from (for error positions and relative paths).
+fn shared(
+    issues: &mut Issues,
+    (ours, theirs): (&RawShared, &RawShared),
+    files: (&Path, &Path),
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Shared {
+    let (file, v) = pick(&ours.limits, &theirs.limits, files);
+    let limits = policy::limits(&mut checker(file, issues), v);
+    let (file, v) = pick(&ours.dnc, &theirs.dnc, files);
+    let dnc = v.map_or_else(DncSpec::default, |d| dnc(&mut checker(file, issues), d));
+    let (file, v) = pick(&ours.trunks, &theirs.trunks, files);
+    let trunks = v.map_or_else(Vec::new, |t| {
+        trunk::trunks(&mut checker(file, issues), &t.value, env)
+    });
+    let (file, v) = pick(&ours.sip, &theirs.sip, files);
+    let sip = trunk::sip(&mut checker(file, issues), v);
+    let (file, v) = pick(&ours.database, &theirs.database, files);
+    let database = v.and_then(|d| checker(file, issues).existing_dir_path(d, "database"));
+    Shared {
         limits,
         dnc,
         trunks,
         sip,
         database,
-    })
+    }
 }
 
 /// The campaign's value with the campaign file when present, else the config file's.

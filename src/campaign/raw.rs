@@ -225,3 +225,25 @@ pub(crate) struct RawSip {
     pub public_addr: Option<Sp<String>>,
     pub rtp_ports: Option<Sp<String>>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_keep_file_order_and_positions() {
+        let map: Entries<Sp<String>> = serde_saphyr::from_str("b: 1\na: 2\n\"3\": c\n").unwrap();
+        let keys: Vec<(&str, u64)> = map
+            .0
+            .iter()
+            .map(|(k, _)| (k.value.as_str(), k.referenced.line()))
+            .collect();
+        assert_eq!(keys, [("b", 1), ("a", 2), ("3", 3)]);
+    }
+
+    #[test]
+    fn entries_refuse_duplicate_keys() {
+        let err = serde_saphyr::from_str::<Entries<Sp<String>>>("a: 1\na: 2\n").unwrap_err();
+        assert!(err.to_string().contains("duplicate"), "{err}");
+    }
+}

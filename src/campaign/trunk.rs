@@ -307,3 +307,83 @@ pub(crate) fn sip(check: &mut Checker<'_>, raw: Option<&Sp<RawSip>>) -> SipSetti
     }
     sip
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaign::error::{Issues, LoadError};
+
+    #[test]
+    fn uri_forms() {
+        let ok = |uri: &str| split_uri(uri).unwrap_or_else(|| panic!("{uri}"));
+        assert_eq!(
+            ok("sip:gw.example.net"),
+            ("gw.example.net".into(), None, None)
+        );
+        assert_eq!(
+            ok("sip:gw.example.net:5080"),
+            ("gw.example.net".into(), Some(5080), None)
+        );
+        assert_eq!(
+            ok("sip:10.0.0.1;transport=TCP"),
+            ("10.0.0.1".into(), None, Some(Transport::Tcp))
+        );
+        assert_eq!(ok("sips:gw"), ("gw".into(), None, Some(Transport::Tls)));
+        assert_eq!(ok("sip:[::1]:5062;lr"), ("[::1]".into(), Some(5062), None));
+        for bad in [
+            "gw.example.net",
+            "sip:",
+            "sip:acct@gw.example.net",
+            "sip:gw:0",
+            "sip:gw:99999",
+            "sip:gw;transport=sctp",
+            "sips:gw;transport=udp",
+            "sip:gw;foo=bar",
+            "sip:gw..net",
+            "sip:[nope]",
+        ] {
+            assert!(split_uri(bad).is_none(), "{bad}");
+        }
+    }
+
+    fn sip_errors(yaml: &str) -> Result<SipSettings, String> {
+        let raw: Sp<RawSip> = serde_saphyr::from_str(yaml).expect("yaml");
+        let mut issues = Issues::default();
+        let file = std::path::Path::new("c.yaml");
+        let sip = sip(
+            &mut Checker {
+                file,
+                issues: &mut issues,
+            },
+            Some(&raw),
+        );
+        match issues.finish() {
+            Ok(()) => Ok(sip),
+            Err(LoadError::Invalid { issues }) => Err(issues[0].to_string()),
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn sip_block() {
+        let sip = sip_errors("bind: 127.0.0.1:0\npublic_addr: 2001:db8::1\nrtp_ports: 4000-4000\n")
+            .unwrap();
+        assert_eq!(sip.bind.port(), 0);
+        assert_eq!(sip.rtp_ports, 4000..=4000);
+        assert!(
+            sip_errors("rtp_ports: 20000-10000\n")
+                .unwrap_err()
+                .starts_with("c.yaml:1:12: sip.rtp_ports: `20000-10000`")
+        );
+        assert!(
+            sip_errors("bind: localhost:5060\n")
+                .unwrap_err()
+                .contains("sip.bind")
+        );
+        assert!(
+            sip_errors("public_addr: gw.example.net\n")
+                .unwrap_err()
+                .contains("sip.public_addr")
+        );
+    }
+}
