@@ -453,3 +453,115 @@ fn missing_campaign_file_names_it() {
     assert!(matches!(err, LoadError::Read { .. }));
     assert!(err.to_string().contains("nope.yaml"), "{err}");
 }
+
+#[test]
+fn trunk_problems_are_each_reported() {
+    let msg = error_of(concat!(
+        "trunks:\n",
+        "  - { name: a, uri: \"sip:gw;transport=tcp\", transport: udp }\n",
+        "  - { name: a, uri: sip:gw2 }\n",
+        "  - { name: c, uri: \"http://gw\" }\n",
+        "  - { name: d, uri: sip:gw, username: u }\n",
+        "  - { name: e, uri: sip:gw, username: u, password_env: X, password_file: f }\n",
+        "  - { name: f, uri: sip:gw, transport: sctp, max_cps: 5000 }\n",
+    ));
+    let lines: Vec<&str> = msg.lines().collect();
+    let expected = [
+        ":4:56: trunks[0].transport: disagrees with the URI's ;transport= parameter",
+        ":5:13: trunks[1].name: duplicate trunk name `a`",
+        ":6:21: trunks[2].uri: `http://gw` is not a trunk URI; expected sip:host[:port]",
+        ":7:39: trunks[3].username: a username needs a password",
+        ":8:56: trunks[4].password_env: give either password_env or password_file, not both",
+        ":9:40: trunks[5].transport: unknown transport `sctp`; expected udp, tcp or tls",
+        ":9:55: trunks[5].max_cps: must be at most 200",
+    ];
+    assert_eq!(lines.len(), expected.len(), "{msg}");
+    for want in expected {
+        assert!(
+            lines.iter().any(|l| l.contains(want)),
+            "missing {want:?} in\n{msg}"
+        );
+    }
+}
+
+#[test]
+fn numbers_block_forms() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.write(
+        "c.yaml",
+        "name: t\nnumbers: { file: \"-\", column: 2, default_region: cn }\n",
+    );
+    let plan = load(&path, &options(None, &env_with_password)).expect("loads");
+    assert_eq!(plan.numbers.source, NumbersSource::Stdin);
+    assert_eq!(plan.numbers.column, ColumnRef::Index(2));
+    assert_eq!(plan.numbers.default_region.as_deref(), Some("CN"));
+    let msg = error_of("caller_id: \"<sip:x@y>\"\n").replace("\n", " ");
+    assert!(msg.contains(":3:12: caller_id: "), "{msg}");
+    let sandbox = Sandbox::new();
+    let path = sandbox.write(
+        "c.yaml",
+        "name: t\nnumbers: { file: \"-\", column: 0, default_region: china }\n",
+    );
+    let msg = load(&path, &options(None, &env_with_password))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("c.yaml:2:31: numbers.column: column index must be at least 1"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(
+            "c.yaml:2:50: numbers.default_region: `china` is not a region; expected a two-letter"
+        ),
+        "{msg}"
+    );
+}
+
+#[test]
+fn missing_required_key_is_located() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.write("c.yaml", "name: t\npacing: { max_cps: 2 }\n");
+    let msg = load(&path, &options(None, &env_with_password))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("c.yaml:2:1: missing field `numbers`"), "{msg}");
+}
+
+#[test]
+fn ivr_shape_is_checked() {
+    let msg = error_of(concat!(
+        "ivr:\n",
+        "  start: begin\n",
+        "  nodes:\n",
+        "    menu:\n",
+        "      play: nothing.wav\n",
+        "      collect: { max_digits: 2, timeout: 5s }\n",
+        "      routes: { \"123\": menu, \"x\": menu, default: menu }\n",
+        "    end: { routes: { \"1\": menu, default: menu } }\n",
+    ));
+    let expected = [
+        ":4:10: ivr.start: unknown node `begin`; nodes are: menu, end",
+        ":7:13: ivr.nodes.menu.play: ",
+        ":9:17: ivr.nodes.menu.routes.123: `123` is longer than collect.max_digits (2)",
+        ":9:30: ivr.nodes.menu.routes.x: `x` is not a route key",
+        ":10:22: ivr.nodes.end.routes.1: route `1` needs `collect`",
+    ];
+    for want in expected {
+        assert!(msg.contains(want), "missing {want:?} in\n{msg}");
+    }
+    assert_eq!(msg.lines().count(), expected.len(), "{msg}");
+}
+
+#[test]
+fn pacing_has_upper_bounds() {
+    let msg = error_of("pacing: { max_cps: 5000, max_concurrent: 100000, batch_size: 1000000 }\n");
+    assert!(msg.contains("pacing.max_cps: must be at most 200"), "{msg}");
+    assert!(
+        msg.contains("pacing.max_concurrent: must be at most 2000"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("pacing.batch_size: must be at most 10000"),
+        "{msg}"
+    );
+}

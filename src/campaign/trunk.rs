@@ -22,25 +22,23 @@ pub(crate) fn trunks(
     raw: &[Sp<RawTrunk>],
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<Trunk> {
-    let mut trunks: Vec<Trunk> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    let mut trunks = Vec::new();
     for (i, item) in raw.iter().enumerate() {
         let field = format!("trunks[{i}]");
-        let Some(trunk) = trunk(check, &item.value, &field, env) else {
-            continue;
-        };
-        if trunks.iter().any(|t| t.name == trunk.name) {
-            let msg = format!(
-                "duplicate trunk name `{}`; names must be unique",
-                trunk.name
-            );
+        let name = item.value.name.value.trim();
+        // Checked on the raw name so a duplicate is reported even when the first one is invalid.
+        if seen.contains(&name) {
+            let msg = format!("duplicate trunk name `{name}`; names must be unique");
             check.fail(&item.value.name, &format!("{field}.name"), msg);
-            continue;
         }
-        trunks.push(trunk);
+        seen.push(name);
+        trunks.extend(trunk(check, &item.value, &field, env));
     }
     trunks
 }
 
+/// One trunk; every check runs (so all problems are reported) before any early return.
 fn trunk(
     check: &mut Checker<'_>,
     raw: &RawTrunk,
@@ -49,25 +47,16 @@ fn trunk(
 ) -> Option<Trunk> {
     let name = check.text(&raw.name, &format!("{field}.name"));
     let uri = parse_uri(check, &raw.uri, &format!("{field}.uri"));
-    let transport = match &raw.transport {
-        None => None,
-        Some(t) => match transport(&t.value) {
-            Some(found) => Some(found),
-            None => {
+    let transport_key = match &raw.transport {
+        None => Some(None),
+        Some(t) => {
+            let found = transport(&t.value);
+            if found.is_none() {
                 let msg = format!("unknown transport `{}`; expected udp, tcp or tls", t.value);
                 check.fail(t, &format!("{field}.transport"), msg);
-                return None;
             }
-        },
-    };
-    let (host, port, uri_transport) = uri?;
-    let transport = match (transport, uri_transport) {
-        (Some(key), Some(param)) if key != param => {
-            let msg = "disagrees with the URI's ;transport= parameter";
-            check.fail(raw.transport.as_ref()?, &format!("{field}.transport"), msg);
-            return None;
+            found.map(Some)
         }
-        (key, param) => key.or(param).unwrap_or(Transport::Udp),
     };
     let limit = |check: &mut Checker<'_>, v: &Option<Sp<i64>>, key: &str, max| match v {
         None => Some(None),
@@ -82,7 +71,17 @@ fn trunk(
     };
     let max_concurrent = limit(check, &raw.max_concurrent, "max_concurrent", MAX_CONCURRENT);
     let max_cps = limit(check, &raw.max_cps, "max_cps", MAX_CPS);
-    let (password, password_source) = password(check, raw, field, env)?;
+    let password = password(check, raw, field, env);
+    let (host, port, uri_transport) = uri?;
+    let transport = match (transport_key?, uri_transport) {
+        (Some(key), Some(param)) if key != param => {
+            let msg = "disagrees with the URI's ;transport= parameter";
+            check.fail(raw.transport.as_ref()?, &format!("{field}.transport"), msg);
+            return None;
+        }
+        (key, param) => key.or(param).unwrap_or(Transport::Udp),
+    };
+    let (password, password_source) = password?;
     Some(Trunk {
         name: name?,
         uri: raw.uri.value.trim().to_string(),
