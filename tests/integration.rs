@@ -4,6 +4,7 @@
 mod common;
 
 mod audio;
+mod campaign_file;
 mod cli_basics;
 mod dnc;
 mod man;

@@ -85,14 +85,33 @@ pub struct NumbersSpec {
 }
 
 /// One calling window: on these days, from `start` to `end` local time (end exclusive).
+///
+/// An `end` written `24:00` (midnight at the end of the day, as in `00:00-24:00`) is stored as
+/// [`Time::MAX`] (23:59:59.999999999), the last instant of the day: use [`Window::contains`]
+/// rather than comparing with `end` directly, so that instant counts as inside too.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Window {
     /// The weekdays the window applies to.
     pub days: Vec<Weekday>,
     /// Local start time.
     pub start: Time,
-    /// Local end time, after `start`.
+    /// Local end time, after `start`; [`Time::MAX`] means `24:00`.
     pub end: Time,
+}
+
+impl Window {
+    /// Whether the window ends at midnight at the end of its day (`end: "24:00"`).
+    pub fn ends_at_midnight(&self) -> bool {
+        self.end == Time::MAX
+    }
+
+    /// Whether local time `time` on `day` is inside the window (`start` inclusive, `end`
+    /// exclusive, `24:00` covering the rest of the day).
+    pub fn contains(&self, day: Weekday, time: Time) -> bool {
+        self.days.contains(&day)
+            && time >= self.start
+            && (time < self.end || self.ends_at_midnight())
+    }
 }
 
 /// The `schedule:` block.
