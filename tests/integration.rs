@@ -7,6 +7,8 @@ mod audio;
 mod campaign_file;
 mod cli_basics;
 mod dnc;
+mod dry_run;
+mod import;
 mod man;
 mod numbers;
 mod sim;

@@ -109,6 +109,81 @@ impl LoadError {
     }
 }
 
+impl LoadError {
+    /// Makes a wrong-type message actionable: names the key the value belongs to (found in
+    /// `source` at the error's position) and says what to write instead of serde's type name
+    /// (`invalid i64` -> `max_cps: invalid i64; expected a whole number`).
+    pub(crate) fn with_source(mut self, source: &str) -> Self {
+        if let LoadError::Yaml {
+            position, message, ..
+        } = &mut self
+        {
+            let key = key_before(source, *position);
+            let wanted = expected_for(message);
+            if let Some(key) = key.filter(|k| !message.contains(k.as_str())) {
+                *message = format!("{key}: {message}");
+            }
+            if let Some(wanted) = wanted {
+                message.push_str("; expected ");
+                message.push_str(wanted);
+            }
+        }
+        self
+    }
+}
+
+/// The mapping key whose value starts at `at` (`max_cps` in `pacing: { max_cps: fast }`).
+fn key_before(source: &str, at: Position) -> Option<String> {
+    let line = source
+        .lines()
+        .nth(usize::try_from(at.line).ok()?.checked_sub(1)?)?;
+    let upto: String = line
+        .chars()
+        .take(usize::try_from(at.column).ok()?.saturating_sub(1))
+        .collect();
+    let before_colon = upto.trim_end().strip_suffix(':')?;
+    let key: String = before_colon
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    (!key.is_empty()).then_some(key)
+}
+
+/// What to write instead of the Rust type serde names in a wrong-type message.
+fn expected_for(message: &str) -> Option<&'static str> {
+    let ty = message
+        .strip_prefix("invalid ")
+        .or_else(|| message.split("expected ").nth(1))?;
+    let ty = ty.trim();
+    if [
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "usize",
+        "an integer",
+    ]
+    .iter()
+    .any(|t| ty.starts_with(t))
+    {
+        Some("a whole number, like 5")
+    } else if ty.starts_with("bool") || ty.starts_with("a boolean") {
+        Some("true or false")
+    } else if ty.starts_with("f32") || ty.starts_with("f64") {
+        Some("a number")
+    } else {
+        None
+    }
+}
+
 /// Collects validation issues so that one run reports them all.
 #[derive(Debug, Default)]
 pub(crate) struct Issues(Vec<Issue>);
@@ -144,6 +219,37 @@ impl Issues {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrong_types_name_the_key_and_what_to_write() {
+        let src = "name: t\npacing: { max_cps: fast }\n";
+        let err = LoadError::Yaml {
+            path: "c.yaml".into(),
+            position: Position {
+                line: 2,
+                column: 20,
+            },
+            message: "invalid i64".into(),
+            snippet: String::new(),
+        }
+        .with_source(src);
+        assert_eq!(
+            err.to_string(),
+            "c.yaml:2:20: max_cps: invalid i64; expected a whole number, like 5"
+        );
+        let block = "call:\n  ring_timeout: true\n";
+        assert_eq!(
+            key_before(
+                block,
+                Position {
+                    line: 2,
+                    column: 17
+                }
+            )
+            .as_deref(),
+            Some("ring_timeout")
+        );
+    }
 
     #[test]
     fn yaml_errors_are_located_once_and_keep_the_snippet() {

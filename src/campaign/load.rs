@@ -161,7 +161,7 @@ fn parse<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, LoadError> {
         path: path.to_path_buf(),
         source,
     })?;
-    serde_saphyr::from_str(&text).map_err(|e| LoadError::yaml(path, &e))
+    serde_saphyr::from_str(&text).map_err(|e| LoadError::yaml(path, &e).with_source(&text))
 }
 
 fn numbers(check: &mut Checker<'_>, raw: &RawNumbers) -> Option<NumbersSpec> {

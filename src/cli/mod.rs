@@ -6,10 +6,12 @@
 //! Data goes to stdout, everything else (logs, progress, errors) to stderr.
 
 pub mod audio;
+pub mod campaign_input;
 pub mod completions;
 pub mod dnc;
 pub mod dry_run;
 mod failure;
+pub mod import;
 mod logging;
 pub mod man;
 pub mod sim;
@@ -98,6 +100,8 @@ pub enum Progress {
 pub enum Command {
     /// Everything `run` would decide, without a single call or write
     DryRun(dry_run::DryRunArgs),
+    /// Load the campaign's numbers into the database without dialing (idempotent)
+    Import(import::ImportArgs),
     /// The do-not-call list kept in the database
     Dnc(dnc::DncArgs),
     /// Convert, mix and inspect prompt audio
@@ -129,6 +133,7 @@ where
     logging::init(&cli.global);
     match cli.command {
         Command::DryRun(args) => dry_run::execute(args, &cli.global),
+        Command::Import(args) => import::execute(args, &cli.global),
         Command::Dnc(args) => dnc::execute(args, &cli.global),
         Command::Audio(args) => audio::execute(args),
         Command::Sim(args) => sim::execute(*args),

@@ -63,3 +63,43 @@ pub fn dialer() -> Command {
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+impl Sandbox {
+    /// A sandbox holding a copy of the demo campaign (campaigns/demo/*) and the prompts it
+    /// plays (audio/*), in the repository's layout so its relative paths resolve.
+    pub fn with_demo() -> Self {
+        let sb = Sandbox::new();
+        for dir in ["campaigns/demo", "audio"] {
+            let from = repo_root().join(dir);
+            for entry in std::fs::read_dir(&from).expect("read demo dir") {
+                let entry = entry.expect("entry");
+                let name = format!("{dir}/{}", entry.file_name().to_string_lossy());
+                sb.write(&name, std::fs::read(entry.path()).expect("read demo file"));
+            }
+        }
+        sb
+    }
+
+    /// The demo campaign file inside the sandbox.
+    pub fn demo_yaml(&self) -> PathBuf {
+        self.join("campaigns/demo/demo.yaml")
+    }
+
+    /// Every file name in the sandbox, recursively, sorted: to prove nothing was created.
+    pub fn files(&self) -> Vec<String> {
+        fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).expect("read dir").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, base, out);
+                } else {
+                    out.push(p.strip_prefix(base).expect("prefix").display().to_string());
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.path(), self.path(), &mut out);
+        out.sort();
+        out
+    }
+}
