@@ -5,6 +5,7 @@ mod common;
 
 mod audio;
 mod campaign_file;
+mod campaigns;
 mod cli_basics;
 mod dnc;
 mod dry_run;
