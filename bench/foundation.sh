@@ -13,9 +13,9 @@ csv=$out/numbers-$rows.csv
 [ -f "$csv" ] || python3 bench/gen_numbers.py "$rows" "$csv" --seed 1
 cat > "$out/bench.yaml" <<YAML
 name: bench
-numbers: { file: numbers-$rows.csv, column: phone, default_region: US }
+numbers: { file: numbers-$rows.csv, column: phone, default_region: CN }
 schedule:
-  timezone: America/New_York
+  timezone: Asia/Shanghai
   windows: [{ days: [mon, tue, wed, thu, fri, sat, sun], start: "00:00", end: "24:00" }]
 pacing: { batch_size: 100, max_concurrent: 200, max_cps: 100 }
 YAML
