@@ -21,8 +21,6 @@ pub enum Disposition {
     Rejected,
     /// 5xx, transport error, timeout without provisional, auth or codec failure.
     Failed,
-    /// Left in flight by a crash or kill: the call's real end is unknown.
-    Interrupted,
     /// Not dialed: on the do-not-call list.
     Dnc,
     /// Not dialed: over a per-number limit.
@@ -46,14 +44,13 @@ pub enum RetryClass {
 
 impl Disposition {
     /// Every disposition, in display order.
-    pub const ALL: [Disposition; 11] = [
+    pub const ALL: [Disposition; 10] = [
         Disposition::Answered,
         Disposition::Busy,
         Disposition::NoAnswer,
         Disposition::Invalid,
         Disposition::Rejected,
         Disposition::Failed,
-        Disposition::Interrupted,
         Disposition::Dnc,
         Disposition::Capped,
         Disposition::InvalidNumber,
@@ -69,7 +66,6 @@ impl Disposition {
             Disposition::Invalid => "INVALID",
             Disposition::Rejected => "REJECTED",
             Disposition::Failed => "FAILED",
-            Disposition::Interrupted => "INTERRUPTED",
             Disposition::Dnc => "DNC",
             Disposition::Capped => "CAPPED",
             Disposition::InvalidNumber => "INVALID_NUMBER",
@@ -77,13 +73,14 @@ impl Disposition {
         }
     }
 
-    /// Which `retry:` rule applies, or `None` for outcomes never retried. An interrupted
-    /// attempt is retried as `failed`: we do not know that the callee heard anything.
+    /// Which `retry:` rule applies, or `None` for outcomes never retried. (An attempt cut
+    /// short by a crash has no disposition: the store marks it `interrupted` and puts the
+    /// number back to pending.)
     pub fn retry_class(self) -> Option<RetryClass> {
         match self {
             Disposition::Busy => Some(RetryClass::Busy),
             Disposition::NoAnswer => Some(RetryClass::NoAnswer),
-            Disposition::Failed | Disposition::Interrupted => Some(RetryClass::Failed),
+            Disposition::Failed => Some(RetryClass::Failed),
             _ => None,
         }
     }
@@ -134,8 +131,7 @@ mod tests {
             [
                 Disposition::Busy,
                 Disposition::NoAnswer,
-                Disposition::Failed,
-                Disposition::Interrupted
+                Disposition::Failed
             ]
         );
     }

@@ -108,10 +108,6 @@ mod tests {
         );
         // max_attempts 1 means the first call is the only one.
         assert_eq!(next_step(&p, Disposition::Failed, 1, t0()), NextStep::Final);
-        assert_eq!(
-            next_step(&p, Disposition::Interrupted, 1, t0()),
-            NextStep::Final
-        );
     }
 
     #[test]

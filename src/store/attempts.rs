@@ -12,7 +12,6 @@
 //!   may have rung).
 
 use std::collections::HashMap;
-use std::str::FromStr;
 
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
@@ -21,69 +20,16 @@ use super::numbers::{NumberUpdate, apply_update};
 use super::{AttemptId, CampaignId, Location, NumberId, Store, StoreError, stamp};
 use crate::campaign::E164;
 
-/// The outcome of a number or an attempt (CONTRACT.md "Call states and outcomes").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Disposition {
-    /// 200, then BYE.
-    Answered,
-    /// 486, 600.
-    Busy,
-    /// Ring timeout (CANCEL), 480, 408 after a provisional.
-    NoAnswer,
-    /// 404, 484, 485, 410, 604.
-    Invalid,
-    /// 603.
-    Rejected,
-    /// 5xx, transport error, timeout, unanswerable auth, codec mismatch.
-    Failed,
-    /// Not dialed: on the do-not-call list.
-    Dnc,
-    /// Not dialed: per-number limit reached.
-    Capped,
-    /// Not dialed: not a dialable number.
-    InvalidNumber,
-    /// Not dialed: a duplicate row.
-    Duplicate,
-}
+pub use crate::disposition::Disposition;
 
 impl Disposition {
-    /// Every disposition, in contract order.
-    pub const ALL: [Disposition; 10] = [
-        Disposition::Answered,
-        Disposition::Busy,
-        Disposition::NoAnswer,
-        Disposition::Invalid,
-        Disposition::Rejected,
-        Disposition::Failed,
-        Disposition::Dnc,
-        Disposition::Capped,
-        Disposition::InvalidNumber,
-        Disposition::Duplicate,
-    ];
-
-    /// The name as stored and exported: `ANSWERED`, `NO_ANSWER`, ...
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Disposition::Answered => "ANSWERED",
-            Disposition::Busy => "BUSY",
-            Disposition::NoAnswer => "NO_ANSWER",
-            Disposition::Invalid => "INVALID",
-            Disposition::Rejected => "REJECTED",
-            Disposition::Failed => "FAILED",
-            Disposition::Dnc => "DNC",
-            Disposition::Capped => "CAPPED",
-            Disposition::InvalidNumber => "INVALID_NUMBER",
-            Disposition::Duplicate => "DUPLICATE",
-        }
-    }
-
     /// Reads a stored value, naming the table when it is not a disposition.
     pub(super) fn from_stored(
         text: &str,
         at: &Location,
         table: &'static str,
     ) -> Result<Disposition, StoreError> {
-        text.parse().map_err(|()| StoreError::BadValue {
+        text.parse().map_err(|_| StoreError::BadValue {
             path: at.path.clone(),
             table,
             column: if table == "numbers" {
@@ -95,23 +41,6 @@ impl Disposition {
             expected: "ANSWERED, BUSY, NO_ANSWER, INVALID, REJECTED, FAILED, DNC, CAPPED, \
                        INVALID_NUMBER or DUPLICATE",
         })
-    }
-}
-
-impl FromStr for Disposition {
-    type Err = ();
-
-    fn from_str(s: &str) -> Result<Self, ()> {
-        Disposition::ALL
-            .into_iter()
-            .find(|d| d.as_str() == s)
-            .ok_or(())
-    }
-}
-
-impl std::fmt::Display for Disposition {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -382,7 +311,7 @@ mod tests {
         for d in Disposition::ALL {
             assert_eq!(d.as_str().parse::<Disposition>(), Ok(d));
         }
-        assert_eq!("answered".parse::<Disposition>(), Err(()));
+        assert!("answered".parse::<Disposition>().is_err());
         assert_eq!(Disposition::NoAnswer.to_string(), "NO_ANSWER");
     }
 }
