@@ -256,3 +256,21 @@ fn a_database_that_is_not_sqlite_exits_2_untouched() {
         .stderr(predicate::str::contains("notes.txt"));
     assert_eq!(std::fs::read_to_string(notes).unwrap(), "shopping list\n");
 }
+
+#[test]
+fn a_prompt_that_cannot_be_played_is_reported_and_exits_2() {
+    let sb = Sandbox::with_demo();
+    sb.write("campaigns/demo/notes.wav", "this is text, not audio\n");
+    let path = campaign(&sb, &format!("{GOOD}prompt: notes.wav\n"));
+    let out = sb
+        .dialer()
+        .arg("dry-run")
+        .arg(&path)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("the report is still printed");
+    assert!(v["prompts"][0]["problem"].is_string(), "{}", v["prompts"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("notes.wav"));
+}

@@ -120,6 +120,7 @@ pub fn execute(args: DryRunArgs, global: &GlobalArgs) -> Result<ExitStatus, Fail
         }
     }
     let counts = screener.counts().clone();
+    let prompts = prompts(&plan);
     if let Some(mut w) = list {
         w.flush()?;
     } else {
@@ -130,8 +131,8 @@ pub fn execute(args: DryRunArgs, global: &GlobalArgs) -> Result<ExitStatus, Fail
             batches: counts.to_dial().div_ceil(u64::from(plan.pacing.batch_size)),
             pacing: PacingView::of(&plan),
             trunks: report::trunks_of(&plan),
-            prompts: prompts(&plan),
-            timeline: estimate(&plan, &zones, now),
+            timeline: estimate(&plan, &prompts, &zones, now),
+            prompts: prompts.clone(),
             zones,
             database: facts.database,
             counts: counts.clone(),
@@ -142,6 +143,15 @@ pub fn execute(args: DryRunArgs, global: &GlobalArgs) -> Result<ExitStatus, Fail
             Format::Text => report.write_text(&mut out)?,
         }
         out.flush()?;
+    }
+    // `run` refuses to start with a prompt it cannot play: say so the same way.
+    if let Some(bad) = prompts.iter().find(|p| p.problem.is_some()) {
+        return Err(Failure::usage(anyhow::anyhow!(
+            "prompt {} ({}) cannot be played: {}",
+            bad.path,
+            bad.used_by,
+            bad.problem.as_deref().unwrap_or_default()
+        )));
     }
     if counts.to_dial() + counts.dnc + counts.capped == 0 {
         return Err(Failure::usage(anyhow::anyhow!(
@@ -278,6 +288,7 @@ fn prompts(plan: &CampaignPlan) -> Vec<PromptView> {
 /// The timeline from the zones of the numbers to dial.
 fn estimate(
     plan: &CampaignPlan,
+    prompts: &[PromptView],
     zones: &BTreeMap<String, u64>,
     now: Timestamp,
 ) -> Option<TimelineView> {
@@ -290,7 +301,7 @@ fn estimate(
             })
         })
         .collect();
-    let prompt = prompts(plan)
+    let prompt = prompts
         .iter()
         .filter_map(|p| p.duration_ms)
         .max()

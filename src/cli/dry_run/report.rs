@@ -67,7 +67,7 @@ pub struct TrunkView {
 }
 
 /// One prompt: found with its duration, or its problem.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct PromptView {
     /// Where it is used (`prompt`, `ivr.nodes.greeting`).
     pub used_by: String,
