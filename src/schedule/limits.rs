@@ -27,7 +27,9 @@ pub fn capped_until(
         let mut recent: Vec<Timestamp> = history
             .iter()
             .copied()
-            .filter(|&t| t > since && t <= now)
+            // An attempt stamped after `now` (a clock running ahead) still counts: erring
+            // towards not calling is the safe side of a limit.
+            .filter(|&t| t > since)
             .collect();
         if (recent.len() as u64) < u64::from(limit.max_calls) {
             continue;
@@ -114,5 +116,12 @@ mod tests {
         let until = capped_until(&limits, &a, ts("2026-11-23T12:00:00Z"));
         // Three in the window, two allowed: two must age out, the second oldest at 09:00.
         assert_eq!(until, Some(ts("2026-11-24T09:00:00Z")));
+    }
+
+    #[test]
+    fn an_attempt_stamped_in_the_future_still_counts() {
+        let limits = [limit(1, 24)];
+        let ahead = [ts("2026-11-23T12:05:00Z")];
+        assert!(capped_until(&limits, &ahead, ts("2026-11-23T12:00:00Z")).is_some());
     }
 }
