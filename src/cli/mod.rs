@@ -6,10 +6,12 @@
 //! Data goes to stdout, everything else (logs, progress, errors) to stderr.
 
 pub mod audio;
+pub mod campaign_input;
 pub mod completions;
 pub mod dnc;
 pub mod dry_run;
 mod failure;
+pub mod import;
 mod logging;
 pub mod man;
 pub mod sim;
