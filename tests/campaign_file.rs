@@ -555,7 +555,10 @@ fn ivr_shape_is_checked() {
 #[test]
 fn pacing_has_upper_bounds() {
     let msg = error_of("pacing: { max_cps: 5000, max_concurrent: 100000, batch_size: 1000000 }\n");
-    assert!(msg.contains("pacing.max_cps: must be at most 2000"), "{msg}");
+    assert!(
+        msg.contains("pacing.max_cps: must be at most 2000"),
+        "{msg}"
+    );
     assert!(
         msg.contains("pacing.max_concurrent: must be at most 2000"),
         "{msg}"
