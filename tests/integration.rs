@@ -9,6 +9,7 @@ mod cli_basics;
 mod dnc;
 mod man;
 mod numbers;
+mod run;
 mod sim;
 mod sip_calls;
 mod sip_support;

@@ -1,0 +1,488 @@
+//! `dialer run` end to end: the real binary against the in-process simulator (`--simulate`)
+//! and against `dialer sim` processes on 127.0.0.1 (killed by PID), with a real SQLite file
+//! read back afterwards. Every wait is bounded; the only sleeps wait on real peers.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::common::{Sandbox, repo_root};
+use crate::sip_support::free_udp_port;
+
+/// The `dialer` binary as a child process, scrubbed like `common::dialer`.
+fn spawn(sb: &Sandbox, args: &[&str]) -> Child {
+    Command::new(assert_cmd::cargo::cargo_bin!("dialer"))
+        .args(args)
+        .current_dir(sb.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TZ", "UTC")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dialer starts")
+}
+
+/// Waits (bounded) for `child`; kills it and panics past `bound`.
+fn finish(mut child: Child, bound: Duration) -> (ExitStatus, String) {
+    let polls = bound.as_millis() / 50;
+    for _ in 0..polls {
+        if child.try_wait().expect("wait").is_some() {
+            let out = child.wait_with_output().expect("output");
+            return (
+                out.status,
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("output");
+    panic!(
+        "dialer did not end within {bound:?}:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn signal(child: &Child, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(ok.success());
+}
+
+/// Polls `query` (a single integer) on the database until `ok` holds, bounded.
+fn wait_for(db: &Path, query: &str, ok: impl Fn(i64) -> bool) -> i64 {
+    let mut last = -1;
+    for _ in 0..300 {
+        if let Ok(conn) = Connection::open(db)
+            && let Ok(v) = conn.query_row(query, [], |r| r.get::<_, i64>(0))
+        {
+            last = v;
+            if ok(v) {
+                return v;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("`{query}` never satisfied the condition (last value {last})");
+}
+
+fn count(db: &Path, query: &str) -> i64 {
+    let conn = Connection::open(db).unwrap();
+    conn.query_row(query, [], |r| r.get(0)).unwrap()
+}
+
+/// (e164, state, last_disposition, attempts) of every number.
+fn numbers(db: &Path) -> Vec<(String, String, Option<String>, i64)> {
+    let conn = Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT e164, state, last_disposition, attempts FROM numbers ORDER BY e164")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// A 8 kHz mono prompt of `ms` milliseconds (a quiet tone), written with hound.
+fn write_prompt(sb: &Sandbox, ms: u32) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(sb.join("prompt.wav"), spec).unwrap();
+    for i in 0..(8 * ms) {
+        let s = (f64::from(i) * 0.3).sin() * 3000.0;
+        w.write_sample(s as i16).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+/// Writes a campaign with `count` answerable numbers (+442079460100...) and the given
+/// pacing and trunks (YAML lines), plus a short prompt.
+fn campaign(sb: &Sandbox, count: usize, pacing: &str, trunks: &str, prompt_ms: u32) {
+    write_prompt(sb, prompt_ms);
+    let mut csv = String::from("phone\n");
+    for i in 0..count {
+        csv.push_str(&format!("+4420794601{i:02}\n"));
+    }
+    sb.write("numbers.csv", csv);
+    let yaml = format!(
+        "name: t\nnumbers: {{ file: numbers.csv, column: phone, default_region: GB }}\n\
+         caller_id: \"+442079460000\"\n\
+         schedule:\n  timezone: Europe/London\n  windows:\n    - {{ days: [mon, tue, wed, thu, \
+         fri, sat, sun], start: \"00:00\", end: \"24:00\" }}\n\
+         pacing: {pacing}\ncall: {{ ring_timeout: 3s, max_duration: 30s }}\nprompt: prompt.wav\n\
+         retry:\n  busy: {{ max_attempts: 1, delay: 1s }}\n  no_answer: {{ max_attempts: 1, \
+         delay: 1s }}\n  failed: {{ max_attempts: 1, delay: 1s }}\n\
+         sip: {{ bind: \"127.0.0.1:0\", rtp_ports: 20000-29999 }}\n{trunks}"
+    );
+    sb.write("t.yaml", yaml);
+}
+
+/// A `dialer sim` process on a free loopback port; stopped with SIGINT by PID.
+struct Sim {
+    child: Option<Child>,
+    port: u16,
+    stats: std::path::PathBuf,
+}
+
+impl Sim {
+    fn start(sb: &Sandbox, name: &str, extra: &[&str]) -> Sim {
+        let port = free_udp_port();
+        let stats = sb.join(&format!("{name}.json"));
+        let listen = format!("127.0.0.1:{port}");
+        let mut args = vec!["sim", "--listen", &listen, "--ring", "100ms-300ms"];
+        args.extend([
+            "--talk",
+            "30s-30s",
+            "--rtp-ports",
+            "40000-44999",
+            "--duration",
+            "60s",
+        ]);
+        let stats_arg = stats.to_string_lossy().into_owned();
+        args.extend(["--stats-json", &stats_arg]);
+        args.extend(extra);
+        let child = spawn(sb, &args);
+        // The simulator binds within milliseconds; SIP retransmits cover the rest.
+        std::thread::sleep(Duration::from_millis(300));
+        Sim {
+            child: Some(child),
+            port,
+            stats,
+        }
+    }
+
+    /// SIGINT, then its statistics JSON.
+    fn stop(mut self) -> serde_json::Value {
+        let child = self.child.take().unwrap();
+        signal(&child, "-INT");
+        let (status, err) = finish(child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(130), "{err}");
+        serde_json::from_str(&std::fs::read_to_string(&self.stats).unwrap()).unwrap()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn trunk_lines(sims: &[(&str, u16)]) -> String {
+    let mut s = String::from("trunks:\n");
+    for (name, port) in sims {
+        s.push_str(&format!(
+            "  - {{ name: {name}, uri: \"sip:127.0.0.1:{port}\" }}\n"
+        ));
+    }
+    s
+}
+
+#[test]
+fn the_demo_runs_to_the_end_against_the_simulator() {
+    let sb = Sandbox::new();
+    let demo = repo_root().join("campaigns/demo");
+    let prompt = repo_root().join("audio/reminder.wav");
+    let yaml = std::fs::read_to_string(demo.join("demo.yaml"))
+        .unwrap()
+        .replace("../../audio/reminder.wav", &prompt.to_string_lossy())
+        // Wider pacing than the shipped demo keeps the test short; outcomes are the same.
+        .replace("max_concurrent: 10", "max_concurrent: 60")
+        .replace("max_cps: 20", "max_cps: 50");
+    sb.write("demo.yaml", yaml);
+    for f in ["numbers.csv", "dnc.txt"] {
+        std::fs::copy(demo.join(f), sb.join(f)).unwrap();
+    }
+    let child = spawn(
+        &sb,
+        &["--db", "d.db", "run", "demo.yaml", "--simulate", "--yes"],
+    );
+    let (status, err) = finish(child, Duration::from_secs(40));
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(err.contains("numbers final"), "{err}");
+    let db = sb.join("d.db");
+    let rows = numbers(&db);
+    assert!(rows.len() > 50, "{rows:?}");
+    let mut by: BTreeMap<String, usize> = BTreeMap::new();
+    for (e164, state, disposition, attempts) in &rows {
+        assert_eq!(state, "done", "{e164}");
+        let d = disposition.clone().unwrap();
+        let (want, tries) = match &e164[e164.len() - 4..] {
+            "0486" => ("BUSY", 2),      // busy: max_attempts 2
+            "0487" => ("NO_ANSWER", 1), // rings out: our 5 s ring timeout, CANCEL
+            "0503" => ("FAILED", 2),    // failed: max_attempts 2 (one trunk: no failover)
+            "0404" => ("INVALID", 1),
+            "0013" => ("DNC", 0), // in dnc.txt
+            _ => ("ANSWERED", 1),
+        };
+        assert_eq!((d.as_str(), *attempts), (want, tries), "{e164}");
+        *by.entry(d).or_default() += 1;
+    }
+    assert_eq!(by.len(), 6, "every outcome of the demo appears: {by:?}");
+    // Every attempt finished, answered ones played the whole 4.75 s prompt (238 packets).
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM attempts WHERE status != 'finished'"
+        ),
+        0
+    );
+    let packets = count(
+        &db,
+        "SELECT min(rtp_sent) FROM attempts WHERE disposition = 'ANSWERED'",
+    );
+    assert!((237..=239).contains(&packets), "{packets}");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM attempts WHERE sip_code = 487 AND disposition = 'NO_ANSWER'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn concurrency_and_cps_limits_hold_at_the_carrier() {
+    let sb = Sandbox::new();
+    let sim = Sim::start(&sb, "sim", &[]);
+    let pacing = "{ batch_size: 10, max_concurrent: 4, max_cps: 8 }";
+    campaign(&sb, 30, pacing, &trunk_lines(&[("a", sim.port)]), 600);
+    let child = spawn(&sb, &["--db", "d.db", "run", "t.yaml", "--yes"]);
+    let (status, err) = finish(child, Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0), "{err}");
+    let stats = sim.stop();
+    assert_eq!(stats["calls"], 30, "{stats}");
+    assert_eq!(stats["codes"]["200"], 30, "{stats}");
+    let concurrent = stats["max_concurrent"].as_u64().unwrap();
+    let per_second = stats["max_invites_per_second"].as_u64().unwrap();
+    assert!(concurrent <= 4, "{stats}");
+    assert!(per_second <= 8, "{stats}");
+    // The limits were reached, not merely respected by an idle run.
+    assert_eq!(concurrent, 4, "{stats}");
+    let db = sb.join("d.db");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM numbers WHERE state = 'done'"),
+        30
+    );
+}
+
+#[test]
+fn sigint_drains_calls_and_exits_130() {
+    let sb = Sandbox::new();
+    // A 20 s prompt: every call is connected (or ringing) when the signal arrives.
+    campaign(
+        &sb,
+        12,
+        "{ batch_size: 12, max_concurrent: 6, max_cps: 20 }",
+        "",
+        20_000,
+    );
+    let child = spawn(
+        &sb,
+        &["--db", "d.db", "run", "t.yaml", "--simulate", "--yes"],
+    );
+    let db = sb.join("d.db");
+    wait_for(
+        &db,
+        "SELECT count(*) FROM attempts WHERE status = 'in_flight'",
+        |n| n >= 6,
+    );
+    std::thread::sleep(Duration::from_millis(1500)); // let them be answered
+    signal(&child, "-INT");
+    let (status, err) = finish(child, Duration::from_secs(20));
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM attempts WHERE status = 'in_flight'"
+        ),
+        0
+    );
+    // Hung up by us after the answer: ANSWERED, final; nothing left claimed.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM attempts WHERE disposition = 'ANSWERED'"
+        ),
+        6
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM numbers WHERE state = 'in_progress'"
+        ),
+        0
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM numbers WHERE state = 'pending'"),
+        6
+    );
+}
+
+#[test]
+fn a_killed_run_is_resumed_without_dialing_a_finished_number_again() {
+    let sb = Sandbox::new();
+    campaign(
+        &sb,
+        20,
+        "{ batch_size: 5, max_concurrent: 3, max_cps: 20 }",
+        "",
+        700,
+    );
+    let args = ["--db", "d.db", "run", "t.yaml", "--simulate", "--yes"];
+    let child = spawn(&sb, &args);
+    let db = sb.join("d.db");
+    wait_for(
+        &db,
+        "SELECT count(*) FROM numbers WHERE state = 'done'",
+        |n| n >= 4,
+    );
+    signal(&child, "-KILL");
+    let _ = finish(child, Duration::from_secs(5));
+    let done_before: Vec<String> = numbers(&db)
+        .into_iter()
+        .filter(|n| n.1 == "done")
+        .map(|n| n.0)
+        .collect();
+    let in_flight = count(
+        &db,
+        "SELECT count(*) FROM attempts WHERE status = 'in_flight'",
+    );
+    assert!(done_before.len() >= 4);
+
+    let (status, err) = finish(spawn(&sb, &args), Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM attempts WHERE status = 'interrupted'"
+        ),
+        in_flight
+    );
+    if in_flight > 0 {
+        assert!(err.contains("did not end cleanly"), "{err}");
+    }
+    let conn = Connection::open(&db).unwrap();
+    for e164 in &done_before {
+        let attempts: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM attempts WHERE e164 = ?1",
+                [e164],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(attempts, 1, "{e164} was dialed again after it was final");
+    }
+    assert!(numbers(&db).iter().all(|n| n.1 == "done"));
+}
+
+#[test]
+fn without_a_terminal_yes_is_required_and_nothing_is_dialed() {
+    let sb = Sandbox::new();
+    campaign(
+        &sb,
+        3,
+        "{ batch_size: 5, max_concurrent: 3, max_cps: 20 }",
+        "",
+        200,
+    );
+    let out = sb
+        .dialer()
+        .args(["--db", "d.db", "run", "t.yaml", "--simulate"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--yes") && err.contains("nothing was dialed"),
+        "{err}"
+    );
+    assert!(!sb.join("d.db").exists(), "nothing written either");
+}
+
+#[test]
+fn no_trunk_without_simulate_and_a_bad_prompt_are_usage_errors() {
+    let sb = Sandbox::new();
+    campaign(
+        &sb,
+        3,
+        "{ batch_size: 5, max_concurrent: 3, max_cps: 20 }",
+        "",
+        200,
+    );
+    let out = sb
+        .dialer()
+        .args(["--db", "d.db", "run", "t.yaml", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no trunk configured"));
+    sb.write("prompt.wav", b"RIFF not really a wav");
+    let out = sb
+        .dialer()
+        .args(["--db", "d.db", "run", "t.yaml", "--yes", "--simulate"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("prompt.wav"), "{err}");
+    assert!(!sb.join("d.db").exists());
+}
+
+#[test]
+fn a_503_fails_over_to_the_second_trunk_at_once() {
+    let sb = Sandbox::new();
+    let failing = Sim::start(&sb, "a", &["--answer", "0", "--fail", "100"]);
+    let good = Sim::start(&sb, "b", &[]);
+    let trunks = trunk_lines(&[("a", failing.port), ("b", good.port)]);
+    campaign(
+        &sb,
+        5,
+        "{ batch_size: 5, max_concurrent: 5, max_cps: 20 }",
+        &trunks,
+        300,
+    );
+    let (status, err) = finish(
+        spawn(&sb, &["--db", "d.db", "run", "t.yaml", "--yes"]),
+        Duration::from_secs(30),
+    );
+    assert_eq!(status.code(), Some(0), "{err}");
+    let db = sb.join("d.db");
+    let conn = Connection::open(&db).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT e164, group_concat(trunk || ':' || disposition || ':' || sip_code, ' ') \
+             FROM (SELECT * FROM attempts ORDER BY id) GROUP BY e164",
+        )
+        .unwrap();
+    let rows: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 5);
+    for (e164, attempts) in rows {
+        assert_eq!(attempts, "a:FAILED:503 b:ANSWERED:200", "{e164}");
+    }
+    assert!(
+        numbers(&db)
+            .iter()
+            .all(|n| n.2.as_deref() == Some("ANSWERED"))
+    );
+    assert_eq!(failing.stop()["codes"]["503"], 5);
+    assert_eq!(good.stop()["codes"]["200"], 5);
+}
