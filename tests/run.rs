@@ -486,3 +486,79 @@ fn a_503_fails_over_to_the_second_trunk_at_once() {
     assert_eq!(failing.stop()["codes"]["503"], 5);
     assert_eq!(good.stop()["codes"]["200"], 5);
 }
+
+#[test]
+fn max_runtime_drains_and_exits_3_with_work_left() {
+    let sb = Sandbox::new();
+    campaign(
+        &sb,
+        6,
+        "{ batch_size: 6, max_concurrent: 3, max_cps: 20 }",
+        "",
+        20_000,
+    );
+    let args = ["--db", "d.db", "run", "t.yaml", "--simulate", "--yes"];
+    let (status, err) = finish(
+        spawn(&sb, &[&args[..], &["--max-runtime", "2s"]].concat()),
+        Duration::from_secs(20),
+    );
+    assert_eq!(status.code(), Some(3), "{err}");
+    let db = sb.join("d.db");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM attempts WHERE status = 'in_flight'"
+        ),
+        0
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM attempts"), 3);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM numbers WHERE state = 'pending'"),
+        3
+    );
+}
+
+#[test]
+fn a_closed_window_exits_3_with_exit_outside_window() {
+    use jiff::ToSpan;
+    let sb = Sandbox::new();
+    campaign(
+        &sb,
+        4,
+        "{ batch_size: 5, max_concurrent: 3, max_cps: 20 }",
+        "",
+        200,
+    );
+    // Open only on the day after tomorrow (London): closed now, whatever the date.
+    let today = dialer::net::clock::now()
+        .in_tz("Europe/London")
+        .unwrap()
+        .date();
+    let day = today.checked_add(2.days()).unwrap().weekday();
+    let name = &format!("{day:?}").to_lowercase()[..3];
+    let yaml = std::fs::read_to_string(sb.join("t.yaml")).unwrap().replace(
+        "days: [mon, tue, wed, thu, fri, sat, sun]",
+        &format!("days: [{name}]"),
+    );
+    sb.write("t.yaml", yaml);
+    let out = sb
+        .dialer()
+        .args(["--db", "d.db", "run", "t.yaml", "--simulate", "--yes"])
+        .arg("--exit-outside-window")
+        .timeout(Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("calling window closed"), "{err}");
+    let db = sb.join("d.db");
+    assert_eq!(count(&db, "SELECT count(*) FROM attempts"), 0);
+    // Due again when the window opens, not before.
+    let due: String = Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT min(next_due_at) FROM numbers", [], |r| r.get(0))
+        .unwrap();
+    // (UTC text: the London midnight may fall on the evening before.)
+    let tomorrow = today.checked_add(1.days()).unwrap().to_string();
+    assert!(due > tomorrow, "{due} vs {tomorrow}");
+}
