@@ -14,10 +14,16 @@ use crate::sip_support::free_udp_port;
 
 /// The `dialer` binary as a child process, scrubbed like `common::dialer`.
 fn spawn(sb: &Sandbox, args: &[&str]) -> Child {
+    spawn_with(sb, args, &[])
+}
+
+/// [`spawn`] with extra environment variables.
+fn spawn_with(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> Child {
     Command::new(assert_cmd::cargo::cargo_bin!("dialer"))
         .args(args)
         .current_dir(sb.path())
         .env_clear()
+        .envs(env.iter().copied())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("TZ", "UTC")
         .env("NO_COLOR", "1")
@@ -561,4 +567,102 @@ fn a_closed_window_exits_3_with_exit_outside_window() {
     // (UTC text: the London midnight may fall on the evening before.)
     let tomorrow = today.checked_add(1.days()).unwrap().to_string();
     assert!(due > tomorrow, "{due} vs {tomorrow}");
+}
+
+#[test]
+fn a_second_run_of_the_same_campaign_is_refused_while_the_first_dials() {
+    let sb = Sandbox::new();
+    campaign(
+        &sb,
+        4,
+        "{ batch_size: 4, max_concurrent: 2, max_cps: 20 }",
+        "",
+        20_000,
+    );
+    let args = ["--db", "d.db", "run", "t.yaml", "--simulate", "--yes"];
+    let first = spawn(&sb, &args);
+    let db = sb.join("d.db");
+    wait_for(&db, "SELECT count(*) FROM attempts", |n| n >= 1);
+    let (status, err) = finish(spawn(&sb, &args), Duration::from_secs(20));
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains("already running"), "{err}");
+    signal(&first, "-TERM");
+    let (status, err) = finish(first, Duration::from_secs(20));
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert_eq!(count(&db, "SELECT count(*) FROM attempts"), 2);
+}
+
+#[test]
+fn refused_credentials_pause_the_trunk_and_the_next_trunk_takes_the_calls() {
+    let sb = Sandbox::new();
+    let strict = Sim::start(&sb, "a", &["--username", "acct", "--password", "right"]);
+    let good = Sim::start(&sb, "b", &[]);
+    let trunks = format!(
+        "trunks:\n  - {{ name: a, uri: \"sip:127.0.0.1:{}\", username: acct, password_env: \
+         A_PASSWORD }}\n  - {{ name: b, uri: \"sip:127.0.0.1:{}\" }}\n",
+        strict.port, good.port
+    );
+    campaign(
+        &sb,
+        6,
+        "{ batch_size: 6, max_concurrent: 1, max_cps: 20 }",
+        &trunks,
+        300,
+    );
+    let args = ["--db", "d.db", "run", "t.yaml", "--yes"];
+    let child = spawn_with(&sb, &args, &[("A_PASSWORD", "wrong-secret-xyz")]);
+    let (status, err) = finish(child, Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(err.contains("refused our credentials"), "{err}");
+    assert!(
+        !err.contains("wrong-secret-xyz"),
+        "a password reached the log: {err}"
+    );
+    let db = sb.join("d.db");
+    // One call is refused on a, fails over to b; a is never tried again.
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM attempts WHERE trunk = 'a'"),
+        1
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM attempts WHERE trunk = 'b' AND disposition = 'ANSWERED'"
+        ),
+        6
+    );
+    drop(strict);
+    assert_eq!(good.stop()["codes"]["200"], 6);
+}
+
+#[test]
+fn a_run_whose_only_trunk_refuses_credentials_exits_1() {
+    let sb = Sandbox::new();
+    let strict = Sim::start(&sb, "a", &["--username", "acct", "--password", "right"]);
+    let trunks = format!(
+        "trunks:\n  - {{ name: a, uri: \"sip:127.0.0.1:{}\", username: acct, password_env: \
+         A_PASSWORD }}\n",
+        strict.port
+    );
+    campaign(
+        &sb,
+        3,
+        "{ batch_size: 3, max_concurrent: 1, max_cps: 20 }",
+        &trunks,
+        300,
+    );
+    let args = ["--db", "d.db", "run", "t.yaml", "--yes"];
+    let child = spawn_with(&sb, &args, &[("A_PASSWORD", "wrong")]);
+    let (status, err) = finish(child, Duration::from_secs(30));
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("no trunk usable"), "{err}");
+    let db = sb.join("d.db");
+    assert_eq!(count(&db, "SELECT count(*) FROM attempts"), 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM numbers WHERE state = 'in_progress'"
+        ),
+        0
+    );
 }
