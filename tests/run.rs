@@ -287,15 +287,24 @@ fn concurrency_and_cps_limits_hold_at_the_carrier() {
 }
 
 #[test]
-fn sigint_drains_calls_and_exits_130() {
+fn sigint_cancels_ringing_calls_byes_connected_ones_and_exits_130() {
     let sb = Sandbox::new();
     // A 20 s prompt: every call is connected (or ringing) when the signal arrives.
     campaign(
         &sb,
-        12,
+        10,
         "{ batch_size: 12, max_concurrent: 6, max_cps: 20 }",
         "",
         20_000,
+    );
+    // Two numbers that ring until cancelled come first; our ring timeout is far away.
+    let csv = std::fs::read_to_string(sb.join("numbers.csv")).unwrap();
+    let csv = csv.replacen("phone\n", "phone\n+442079460487\n+441134960487\n", 1);
+    sb.write("numbers.csv", csv);
+    let yaml = std::fs::read_to_string(sb.join("t.yaml")).unwrap();
+    sb.write(
+        "t.yaml",
+        yaml.replace("ring_timeout: 3s", "ring_timeout: 20s"),
     );
     let child = spawn(
         &sb,
@@ -307,7 +316,7 @@ fn sigint_drains_calls_and_exits_130() {
         "SELECT count(*) FROM attempts WHERE status = 'in_flight'",
         |n| n >= 6,
     );
-    std::thread::sleep(Duration::from_millis(1500)); // let them be answered
+    std::thread::sleep(Duration::from_millis(1500)); // let the others be answered
     signal(&child, "-INT");
     let (status, err) = finish(child, Duration::from_secs(20));
     assert_eq!(status.code(), Some(130), "{err}");
@@ -318,13 +327,18 @@ fn sigint_drains_calls_and_exits_130() {
         ),
         0
     );
-    // Hung up by us after the answer: ANSWERED, final; nothing left claimed.
+    // Connected calls got BYE after the answer: ANSWERED, final.
     assert_eq!(
         count(
             &db,
             "SELECT count(*) FROM attempts WHERE disposition = 'ANSWERED'"
         ),
-        6
+        4
+    );
+    // Ringing calls were cancelled (487) and their numbers wait for the next run.
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM attempts WHERE sip_code = 487"),
+        2
     );
     assert_eq!(
         count(
@@ -333,9 +347,10 @@ fn sigint_drains_calls_and_exits_130() {
         ),
         0
     );
+    // 6 claimed but not dialed + the 2 cancelled.
     assert_eq!(
         count(&db, "SELECT count(*) FROM numbers WHERE state = 'pending'"),
-        6
+        8
     );
 }
 
