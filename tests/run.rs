@@ -681,3 +681,71 @@ fn a_run_whose_only_trunk_refuses_credentials_exits_1() {
         0
     );
 }
+
+#[test]
+fn a_thousand_numbers_through_a_mixed_profile_end_final_and_agree_with_the_carrier() {
+    let sb = Sandbox::new();
+    let mix = [
+        "--answer",
+        "70",
+        "--busy",
+        "10",
+        "--no-answer",
+        "5",
+        "--fail",
+        "5",
+    ];
+    let sim = Sim::start(
+        &sb,
+        "mix",
+        &[&mix[..], &["--reject", "5", "--invalid", "5"]].concat(),
+    );
+    let pacing = "{ batch_size: 100, max_concurrent: 60, max_cps: 200 }";
+    campaign(&sb, 0, pacing, &trunk_lines(&[("a", sim.port)]), 200);
+    // 1,000 numbers with no digit-coded outcome (tails 0000-0199 and 0700-0999), two cities.
+    let mut csv = String::from("phone\n");
+    for prefix in ["+44207946", "+44113496"] {
+        for tail in (0..200).chain(700..1000) {
+            csv.push_str(&format!("{prefix}{tail:04}\n"));
+        }
+    }
+    sb.write("numbers.csv", csv);
+    let yaml = std::fs::read_to_string(sb.join("t.yaml")).unwrap();
+    sb.write(
+        "t.yaml",
+        yaml.replace("ring_timeout: 3s", "ring_timeout: 1s"),
+    );
+    let child = spawn(&sb, &["--db", "d.db", "run", "t.yaml", "--yes"]);
+    let (status, err) = finish(child, Duration::from_secs(40));
+    assert_eq!(status.code(), Some(0), "{err}");
+    let stats = sim.stop();
+    let db = sb.join("d.db");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM numbers WHERE state = 'done'"),
+        1000
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM attempts"), 1000);
+    assert_eq!(stats["invites"], 1000, "{stats}");
+    assert!(stats["max_concurrent"].as_u64().unwrap() <= 60, "{stats}");
+    assert!(
+        stats["max_invites_per_second"].as_u64().unwrap() <= 200,
+        "{stats}"
+    );
+    // What the carrier answered is what we recorded, code by code.
+    let conn = Connection::open(&db).unwrap();
+    for (code, n) in stats["codes"].as_object().unwrap() {
+        let ours: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM attempts WHERE sip_code = ?1",
+                [code.parse::<i64>().unwrap()],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(Some(ours as u64), n.as_u64(), "code {code}: {stats}");
+    }
+    let answered = count(
+        &db,
+        "SELECT count(*) FROM attempts WHERE disposition = 'ANSWERED'",
+    );
+    assert!((600..=800).contains(&answered), "{answered}");
+}
