@@ -1,5 +1,5 @@
-//! The loop itself: claim, admit, start, feed events, finish; see the module docs of
-//! [`super`] for the contract.
+//! The loop itself: claim, admit, wait, stop, publish progress; see the module docs of
+//! [`super`] for the contract. Each call's life (start, inputs, finish) is in `dialing.rs`.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::net::IpAddr;
@@ -10,18 +10,16 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::claim::judge_batch;
-use super::live::{CallIo, Job, LiveCall};
-use super::record::{attempt_result, mask, number_update};
+use super::live::{Job, LiveCall};
 use super::{RunEnd, RunError, RunSettings, Snapshot};
-use crate::call::{Call, CallInput, CallTimers};
-use crate::media::sdp::{AudioDescription, OFFER_DTMF_PT};
+use crate::call::CallInput;
 use crate::net::clock;
-use crate::net::rtp::{MediaEvent, bind_in_range};
-use crate::net::sip::{CallKey, EndpointConfig, InviteRequest, SipEndpoint, SipEvent, SipEvents};
+use crate::net::rtp::MediaEvent;
+use crate::net::sip::{CallKey, EndpointConfig, SipEndpoint, SipEvents};
 use crate::schedule::dispatch::{Admission, Dispatcher};
 use crate::schedule::dnc::DncList;
 use crate::schedule::zone::Zones;
-use crate::store::{CampaignId, NewAttempt, NumberUpdate, Store};
+use crate::store::{CampaignId, NumberUpdate, Store};
 
 /// How long a stop waits for calls to drain before giving up on them (their attempts stay
 /// `in_flight` and the next run marks them interrupted).
@@ -32,31 +30,31 @@ const CLAIM_BACKOFF: Duration = Duration::from_secs(1);
 const COUNTS_EVERY: Duration = Duration::from_secs(1);
 
 pub(super) struct Engine {
-    s: RunSettings,
-    store: Store,
-    campaign: CampaignId,
-    endpoint: SipEndpoint,
-    sip_events: SipEvents,
-    media_tx: mpsc::UnboundedSender<MediaEvent>,
-    media_rx: mpsc::UnboundedReceiver<MediaEvent>,
-    dispatcher: Dispatcher,
-    queue: VecDeque<Job>,
-    calls: HashMap<CallKey, LiveCall>,
-    base: Instant,
-    stopping: Option<RunEnd>,
-    stop_deadline: Option<Instant>,
-    next_claim: Instant,
-    admit_wake: Option<Instant>,
+    pub(super) s: RunSettings,
+    pub(super) store: Store,
+    pub(super) campaign: CampaignId,
+    pub(super) endpoint: SipEndpoint,
+    pub(super) sip_events: SipEvents,
+    pub(super) media_tx: mpsc::UnboundedSender<MediaEvent>,
+    pub(super) media_rx: mpsc::UnboundedReceiver<MediaEvent>,
+    pub(super) dispatcher: Dispatcher,
+    pub(super) queue: VecDeque<Job>,
+    pub(super) calls: HashMap<CallKey, LiveCall>,
+    pub(super) base: Instant,
+    pub(super) stopping: Option<RunEnd>,
+    pub(super) stop_deadline: Option<Instant>,
+    pub(super) next_claim: Instant,
+    pub(super) admit_wake: Option<Instant>,
     /// Calling-window openings numbers were deferred to in this run.
-    openings: BTreeSet<Timestamp>,
-    dnc: DncList,
-    zones: Zones,
-    rtp_ip: IpAddr,
-    advertised_ip: IpAddr,
-    snapshot: Snapshot,
-    progress: watch::Sender<Snapshot>,
-    counts_at: Option<Instant>,
-    starts: VecDeque<Instant>,
+    pub(super) openings: BTreeSet<Timestamp>,
+    pub(super) dnc: DncList,
+    pub(super) zones: Zones,
+    pub(super) rtp_ip: IpAddr,
+    pub(super) advertised_ip: IpAddr,
+    pub(super) snapshot: Snapshot,
+    pub(super) progress: watch::Sender<Snapshot>,
+    pub(super) counts_at: Option<Instant>,
+    pub(super) starts: VecDeque<Instant>,
 }
 
 impl Engine {
@@ -218,185 +216,6 @@ impl Engine {
                 }
             }
         }
-        Ok(())
-    }
-
-    /// Writes the attempt row, then lets the INVITE go. False when the call could not start
-    /// (no RTP port): the job is back at the front and admission pauses briefly.
-    async fn start_call(&mut self, mut job: Job, trunk: usize) -> Result<bool, RunError> {
-        let ports = self.s.plan.sip.rtp_ports.clone();
-        let hint = (self.snapshot.attempts as u16).wrapping_mul(2);
-        let bound = bind_in_range(self.rtp_ip, ports, hint).await;
-        let socket = match bound.and_then(|s| Ok((s.local_addr()?.port(), s))) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot start a call now: waiting for a free RTP port");
-                self.dispatcher.release(trunk);
-                self.queue.push_front(job);
-                self.admit_wake = Some(clock::instant() + Duration::from_millis(200));
-                return Ok(false);
-            }
-        };
-        let t = &self.s.trunks[trunk];
-        let call_id = self.endpoint.new_call_id();
-        let now = clock::now();
-        let attempt = self.store.begin_attempt(&NewAttempt {
-            number: job.number.id,
-            trunk: t.name.clone(),
-            call_id: call_id.clone(),
-            started_at: now,
-        })?;
-        job.attempts_made += 1;
-        let key = attempt.get() as CallKey;
-        let plan = &self.s.plan;
-        let offer = AudioDescription {
-            addr: self.advertised_ip,
-            port: socket.0,
-            codecs: plan.call.codecs.clone(),
-            dtmf_pt: Some(OFFER_DTMF_PT),
-            session_id: key,
-            session_version: 1,
-        };
-        let request = InviteRequest {
-            call_id,
-            target: t.target.clone(),
-            callee: job.number.e164.as_str().to_string(),
-            caller_id: plan.caller_id.clone(),
-            credential: t.credential.clone(),
-            offer: offer.render().into_bytes(),
-        };
-        let timers = CallTimers::new(plan.call.ring_timeout, plan.call.max_duration);
-        let mut call = Call::new(timers, clock::instant(), now);
-        call.handle_input(clock::instant(), CallInput::Dial);
-        tracing::debug!(
-            number = %mask(&job.number.e164, self.s.show_numbers),
-            trunk = %t.name,
-            attempt = key,
-            "dialing"
-        );
-        let mut live = LiveCall::new(job, trunk, attempt, call, request);
-        live.rtp = Some(socket.1);
-        self.calls.insert(key, live);
-        self.starts.push_back(clock::instant());
-        self.snapshot.attempts += 1;
-        self.drive(key).await?;
-        Ok(true)
-    }
-
-    /// Executes call `key`'s outputs and records it when it is over.
-    async fn drive(&mut self, key: CallKey) -> Result<(), RunError> {
-        let io = CallIo {
-            endpoint: &self.endpoint,
-            media_events: &self.media_tx,
-            codecs: &self.s.plan.call.codecs,
-            prompt: &self.s.prompt,
-        };
-        let Some(live) = self.calls.get_mut(&key) else {
-            return Ok(());
-        };
-        live.drain(key, &io).await;
-        if live.is_over(clock::instant()) {
-            self.finish(key).await?;
-        }
-        Ok(())
-    }
-
-    async fn on_sip(&mut self, ev: SipEvent) -> Result<(), RunError> {
-        let key = ev.call();
-        let Some(live) = self.calls.get_mut(&key) else {
-            return Ok(());
-        };
-        match &ev {
-            SipEvent::Answered { sdp, .. } => live.answer_sdp = Some(sdp.clone()),
-            SipEvent::Released { .. } => live.released = true,
-            _ => {}
-        }
-        if let Some(input) = ev.to_call_input() {
-            live.call.handle_input(clock::instant(), input);
-        }
-        self.drive(key).await
-    }
-
-    async fn on_media(&mut self, ev: MediaEvent) -> Result<(), RunError> {
-        let MediaEvent::PromptFinished { call: key } = ev;
-        if let Some(live) = self.calls.get_mut(&key) {
-            live.call
-                .handle_input(clock::instant(), CallInput::PromptFinished);
-        }
-        self.drive(key).await
-    }
-
-    async fn on_timers(&mut self) -> Result<(), RunError> {
-        let now = clock::instant();
-        let due: Vec<CallKey> = self
-            .calls
-            .iter()
-            .filter(|(_, c)| c.next_wake().is_some_and(|t| t <= now))
-            .map(|(k, _)| *k)
-            .collect();
-        for key in due {
-            if let Some(live) = self.calls.get_mut(&key) {
-                live.call.handle_timeout(now);
-            }
-            self.drive(key).await?;
-        }
-        Ok(())
-    }
-
-    /// Records a finished call: the attempt and its number's next state, or a failover.
-    async fn finish(&mut self, key: CallKey) -> Result<(), RunError> {
-        let Some(mut live) = self.calls.remove(&key) else {
-            return Ok(());
-        };
-        live.stop_media().await;
-        self.dispatcher.release(live.trunk);
-        let Some(rec) = live.record.take() else {
-            return Ok(());
-        };
-        let now = clock::now();
-        let result = attempt_result(&rec, live.media.as_ref());
-        let trunk = self.s.trunks[live.trunk].name.clone();
-        let shown = mask(&live.job.number.e164, self.s.show_numbers);
-        if rec.pause_trunk {
-            self.dispatcher.pause(live.trunk);
-            tracing::warn!(
-                %trunk,
-                code = rec.sip_code,
-                "the trunk refused our credentials: paused for the rest of this run; check its \
-                 username and password"
-            );
-        }
-        let failover = (rec.failover || rec.pause_trunk) && self.stopping.is_none();
-        if let Some(next) = failover
-            .then(|| self.dispatcher.next_after(live.trunk))
-            .flatten()
-        {
-            let update = NumberUpdate::Redial {
-                disposition: result.disposition,
-            };
-            self.store.finish_attempt(live.attempt, &result, &update)?;
-            tracing::info!(
-                number = %shown,
-                from = %trunk,
-                to = %self.s.trunks[next].name,
-                code = rec.sip_code,
-                "trunk failed the call: trying the next trunk at once"
-            );
-            let mut job = live.job;
-            job.from_trunk = next;
-            self.queue.push_front(job);
-            return Ok(());
-        }
-        let update = number_update(&self.s.plan.retry, &rec, live.job.attempts_made, now);
-        self.store.finish_attempt(live.attempt, &result, &update)?;
-        tracing::debug!(
-            number = %shown,
-            %trunk,
-            disposition = %result.disposition,
-            code = rec.sip_code,
-            rtp_sent = result.rtp_sent,
-            "call ended"
-        );
         Ok(())
     }
 

@@ -26,6 +26,7 @@
 //! and `call/`), or pick exit codes (the CLI maps [`RunEnd`]).
 
 mod claim;
+mod dialing;
 mod engine;
 mod live;
 mod lock;
