@@ -76,6 +76,17 @@ impl Engine {
                  INTERRUPTED and their numbers are back in the queue"
             );
         }
+        let counts = store.campaign_counts(campaign)?;
+        let trunks: Vec<&str> = s.trunks.iter().map(|t| t.name.as_str()).collect();
+        tracing::info!(
+            campaign = %s.plan.name,
+            pending = counts.pending,
+            done = counts.done,
+            trunks = %trunks.join(","),
+            max_concurrent = s.plan.pacing.max_concurrent,
+            max_cps = s.plan.pacing.max_cps,
+            "run started"
+        );
         let region = s.plan.numbers.default_region.as_deref();
         let dnc = DncList::load(&s.plan.dnc.files, region, store.dnc_numbers()?)?;
         let mut config = EndpointConfig::new(s.plan.sip.bind);

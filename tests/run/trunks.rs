@@ -78,6 +78,10 @@ fn a_503_fails_over_to_the_second_trunk_at_once() {
         Duration::from_secs(30),
     );
     assert_eq!(status.code(), Some(0), "{err}");
+    // The failover is logged with the number masked (no -v).
+    assert!(err.contains("trying the next trunk at once"), "{err}");
+    assert!(err.contains("+44207946****"), "{err}");
+    assert!(!err.contains("+442079460100"), "{err}");
     let db = sb.join("d.db");
     let conn = Connection::open(&db).unwrap();
     let mut stmt = conn
