@@ -182,3 +182,53 @@ fn a_run_whose_only_trunk_refuses_credentials_exits_1() {
         0
     );
 }
+
+#[test]
+fn on_a_terminal_the_plan_is_shown_and_only_yes_dials() {
+    // `script` (util-linux) gives the run a real pseudo-terminal.
+    let sb = Sandbox::new();
+    campaign(
+        &sb,
+        3,
+        "{ batch_size: 5, max_concurrent: 3, max_cps: 20 }",
+        "",
+        200,
+    );
+    let bin = assert_cmd::cargo::cargo_bin!("dialer");
+    let line = format!("{} --db d.db run t.yaml --simulate", bin.display());
+    let on_tty = |answer: &str| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-qec", &line, "/dev/null"])
+            .current_dir(sb.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("TERM", "dumb")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("script (util-linux) runs");
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        finish(child, Duration::from_secs(20))
+    };
+    let db = sb.join("d.db");
+    let (status, _) = on_tty("n\n");
+    assert_eq!(status.code(), Some(2));
+    // The numbers were imported to show the plan; nothing was dialed.
+    assert_eq!(count(&db, "SELECT count(*) FROM numbers"), 3);
+    assert_eq!(count(&db, "SELECT count(*) FROM attempts"), 0);
+    let (status, _) = on_tty("y\n");
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM attempts WHERE disposition = 'ANSWERED'"
+        ),
+        3
+    );
+}
