@@ -26,6 +26,7 @@
 //!   The only module that names rusqlite.
 //! - [`net`]: I/O adapters: `net::sip` (the only module naming rsipstack), `net::rtp` (the
 //!   only RTP sockets), [`net::clock`] (the only clock reads).
+//! - [`runtime`]: the tokio loop of `dialer run`: claims, paces, dials, records.
 //! - [`cli`]: the edge. Errors become [`exit::ExitStatus`] codes there and nowhere else.
 //!
 //! # Rules
@@ -42,6 +43,7 @@ pub mod disposition;
 pub mod exit;
 pub mod media;
 pub mod net;
+pub mod runtime;
 pub mod schedule;
 pub mod screen;
 pub mod sim;

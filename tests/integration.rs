@@ -12,6 +12,7 @@ mod dry_run;
 mod import;
 mod man;
 mod numbers;
+mod run;
 mod sim;
 mod sip_calls;
 mod sip_support;

@@ -75,3 +75,15 @@ impl From<crate::campaign::numbers::NumbersError> for Failure {
         Failure::usage(e)
     }
 }
+
+impl From<crate::runtime::RunError> for Failure {
+    /// A campaign already running, a bad DNC file or SIP address -> exit 2; the machine's
+    /// faults (database I/O, lock file) -> exit 1.
+    fn from(e: crate::runtime::RunError) -> Self {
+        if e.is_usage() {
+            Failure::usage(e)
+        } else {
+            Failure::runtime(e)
+        }
+    }
+}

@@ -14,6 +14,8 @@ mod failure;
 pub mod import;
 mod logging;
 pub mod man;
+pub mod progress;
+pub mod run;
 pub mod sim;
 
 use std::ffi::OsString;
@@ -98,6 +100,8 @@ pub enum Progress {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Dial the campaign (the main job)
+    Run(run::RunArgs),
     /// Everything `run` would decide, without a single call or write
     DryRun(dry_run::DryRunArgs),
     /// Load the campaign's numbers into the database without dialing (idempotent)
@@ -132,6 +136,7 @@ where
     };
     logging::init(&cli.global);
     match cli.command {
+        Command::Run(args) => run::execute(args, &cli.global),
         Command::DryRun(args) => dry_run::execute(args, &cli.global),
         Command::Import(args) => import::execute(args, &cli.global),
         Command::Dnc(args) => dnc::execute(args, &cli.global),

@@ -7,11 +7,13 @@
 //! - [`policy`]: one number's eligibility at one instant, shared by `dry-run` and `run`.
 //! - [`retry`]: what follows an attempt's outcome.
 //! - [`pacer`]: evenly spaced calls per second.
+//! - [`dispatch`]: concurrency, pacing and trunk choice (failover, paused trunks) for `run`.
 //! - [`timeline`]: the dry run's estimated first and last call.
 //!
 //! Must not: read the clock, the environment or the database; callers pass what it needs.
 //! The only I/O is [`dnc`] reading the DNC files it is handed.
 
+pub mod dispatch;
 pub mod dnc;
 pub mod limits;
 pub mod pacer;

@@ -114,6 +114,12 @@ pub enum NumberUpdate {
         /// Recorded as the last disposition when given; `None` keeps the previous one.
         disposition: Option<Disposition>,
     },
+    /// Stays claimed (`in_progress`) and is dialed again at once by the same run: failover to
+    /// the next trunk. Records the attempt's disposition as the last one.
+    Redial {
+        /// The disposition of the attempt that failed over.
+        disposition: Disposition,
+    },
 }
 
 impl Store {
@@ -261,6 +267,30 @@ impl Store {
         Ok(claimed)
     }
 
+    /// The earliest `next_due_at` of the campaign's pending numbers: when `run`, finding
+    /// nothing due, should look again. `None` when nothing is pending.
+    pub fn next_due_at(&self, campaign: CampaignId) -> Result<Option<Timestamp>, StoreError> {
+        let fail = self.at.fail("reading the next due time");
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT min(next_due_at) FROM numbers WHERE campaign_id = ?1 AND state = 'pending'",
+                [campaign.0],
+                |row| row.get(0),
+            )
+            .map_err(&fail)?;
+        text.map(|t| {
+            stamp::from_text(&t).ok_or_else(|| StoreError::BadValue {
+                path: self.at.path.clone(),
+                table: "numbers",
+                column: "next_due_at",
+                value: t.clone(),
+                expected: "an RFC 3339 UTC timestamp such as 2026-11-23T09:30:00.000Z",
+            })
+        })
+        .transpose()
+    }
+
     /// Settles a claimed number that was not dialed (DNC, capped, outside its window).
     pub fn settle_number(&mut self, id: NumberId, update: &NumberUpdate) -> Result<(), StoreError> {
         let fail = self.at.fail("updating a number");
@@ -306,6 +336,10 @@ pub(super) fn apply_update(
                 stamp::to_text(*due_at),
                 disposition.map(Disposition::as_str)
             ],
+        ),
+        NumberUpdate::Redial { disposition } => tx.execute(
+            "UPDATE numbers SET last_disposition = ?2 WHERE id = ?1 AND state = 'in_progress'",
+            params![id.0, disposition.as_str()],
         ),
     }
     .map_err(&fail)?;
