@@ -5,7 +5,8 @@
 //!
 //! # Layout
 //! - [`schema`]: hand-written migrations on `PRAGMA user_version`, applied in one transaction.
-//! - `campaigns`, `numbers`, `attempts`, `dnc`: the operations, one table family per file.
+//! - `campaigns`, `numbers` (+ `import`), `attempts`, `dnc`: the operations, one table family
+//!   per file.
 //! - [`StoreError`]: typed failures, each naming the database file.
 //!
 //! # Invariants
@@ -28,6 +29,7 @@ mod attempts;
 mod campaigns;
 mod dnc;
 mod error;
+mod import;
 mod numbers;
 pub mod schema;
 mod stamp;
