@@ -21,12 +21,13 @@
 //! Must not: update or delete a stored number, or rely on the caller having de-duplicated.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use jiff::Timestamp;
 use rusqlite::{Transaction, TransactionBehavior, params};
 
 use super::numbers::{ImportRow, ImportSummary, SkippedRow};
-use super::{CampaignId, Location, Store, StoreError, stamp};
+use super::{CACHE_KIB, CampaignId, Location, Store, StoreError, stamp};
 use crate::campaign::E164;
 
 /// Below this many new numbers the indexes are kept and updated row by row: dropping and
@@ -40,6 +41,33 @@ const BULK_DROP: &str = "DROP INDEX numbers_by_number; DROP INDEX numbers_due;";
 const BULK_INDEXES: &str = "\
 CREATE UNIQUE INDEX numbers_by_number ON numbers (campaign_id, digits);
 CREATE INDEX numbers_due ON numbers (campaign_id, next_due_at) WHERE state = 'pending';";
+
+/// A set of numbers' digits. The keys are integers we produced, not attacker-chosen strings,
+/// so a multiplicative hash is enough, and it is ~3x faster than SipHash on 1M keys.
+type DigitSet = HashSet<i64, BuildHasherDefault<DigitHasher>>;
+
+/// Fibonacci hashing of one `i64` (what `DigitSet` needs, and only that).
+#[derive(Default)]
+struct DigitHasher(u64);
+
+impl Hasher for DigitHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        // The product's high bits depend on every bit of `n`; folding them down makes the low
+        // bits (hashbrown's bucket index) depend on every bit too.
+        let x = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = x ^ (x >> 32);
+    }
+}
 
 /// A new number, ready to insert.
 struct Fresh {
@@ -60,6 +88,25 @@ impl Store {
         skipped: impl IntoIterator<Item = SkippedRow>,
         now: Timestamp,
     ) -> Result<ImportSummary, StoreError> {
+        let imported = self.import_transaction(campaign, rows, skipped, now);
+        // A bulk import may have grown the page cache; give the memory back either way.
+        let restored = self
+            .conn
+            .pragma_update(None, "cache_size", -CACHE_KIB)
+            .map_err(self.at.fail("importing numbers"));
+        let summary = imported?;
+        restored?;
+        Ok(summary)
+    }
+
+    /// [`Store::import_numbers`] itself.
+    fn import_transaction(
+        &mut self,
+        campaign: CampaignId,
+        rows: impl IntoIterator<Item = ImportRow>,
+        skipped: impl IntoIterator<Item = SkippedRow>,
+        now: Timestamp,
+    ) -> Result<ImportSummary, StoreError> {
         let fail = self.at.fail("importing numbers");
         let now = stamp::to_text(now);
         let tx = self
@@ -73,6 +120,11 @@ impl Store {
         let bulk = fresh.len() >= BULK_MIN_ROWS
             && fresh.len() as i64 > count_all_numbers(&tx).map_err(&fail)?;
         if bulk {
+            // Room for every new page (~200 bytes a number with its index entries): pages
+            // spilled to the WAL mid-transaction are written twice, and the index builds read
+            // the table back.
+            let kib = (fresh.len() as i64 / 4).max(CACHE_KIB);
+            tx.pragma_update(None, "cache_size", -kib).map_err(&fail)?;
             tx.execute_batch(BULK_DROP).map_err(&fail)?;
         }
         summary.added = insert_numbers(&tx, campaign, &fresh, &now).map_err(&fail)?;
@@ -129,7 +181,7 @@ fn digits_of(e164: &E164, at: &Location) -> Result<i64, StoreError> {
 }
 
 /// The campaign's numbers (their digits), read in one sequential scan.
-fn known_digits(tx: &Transaction<'_>, campaign: CampaignId) -> rusqlite::Result<HashSet<i64>> {
+fn known_digits(tx: &Transaction<'_>, campaign: CampaignId) -> rusqlite::Result<DigitSet> {
     let mut stmt = tx.prepare("SELECT digits FROM numbers WHERE campaign_id = ?1")?;
     let rows = stmt.query_map([campaign.0], |row| row.get::<_, i64>(0))?;
     rows.collect()
@@ -275,17 +327,34 @@ mod tests {
         let before = indexes(&store);
         assert_eq!(before.len(), 2, "{before:?}");
         let now: Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
-        let campaign = store.upsert_campaign("bulk", now).unwrap();
-        let rows = (0..BULK_MIN_ROWS as u64 + 1).map(|i| ImportRow {
+        let row = |i: u64| ImportRow {
             line: i + 2,
             raw: String::new(),
             e164: E164::from_trusted(format!("+86138{:08}", i * 7919 % 100_000)),
             timezone: None,
             extra: Vec::new(),
-        });
+        };
+        // Another campaign's number: the rebuilt indexes must still hold it.
+        let other = store.upsert_campaign("other", now).unwrap();
+        store.import_numbers(other, [row(1)], [], now).unwrap();
+        let campaign = store.upsert_campaign("bulk", now).unwrap();
+        let rows = (0..BULK_MIN_ROWS as u64 + 1).map(row);
         let summary = store.import_numbers(campaign, rows, [], now).unwrap();
         assert_eq!(summary.added, BULK_MIN_ROWS as u64 + 1);
         assert_eq!(indexes(&store), before);
+        let again = store.import_numbers(other, [row(1), row(2)], [], now);
+        assert_eq!(
+            (
+                again.unwrap().added,
+                store.campaign_counts(other).unwrap().total()
+            ),
+            (1, 2)
+        );
+        let integrity: String = store
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok");
         // The claim order is the file order, whatever the numbers.
         let claimed = store.claim_batch(campaign, now, 3).unwrap();
         let lines: Vec<u64> = claimed.iter().map(|c| c.line).collect();
