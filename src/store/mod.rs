@@ -5,7 +5,8 @@
 //!
 //! # Layout
 //! - [`schema`]: hand-written migrations on `PRAGMA user_version`, applied in one transaction.
-//! - `campaigns`, `numbers`, `attempts`, `dnc`: the operations, one table family per file.
+//! - `campaigns`, `numbers` (+ `import`), `attempts`, `dnc`: the operations, one table family
+//!   per file.
 //! - [`StoreError`]: typed failures, each naming the database file.
 //!
 //! # Invariants
@@ -28,6 +29,7 @@ mod attempts;
 mod campaigns;
 mod dnc;
 mod error;
+mod import;
 mod numbers;
 pub mod schema;
 mod stamp;
@@ -115,6 +117,9 @@ pub struct Store {
     at: Location,
 }
 
+/// The page cache of a connection, in KiB (a bulk import raises it for its transaction).
+const CACHE_KIB: i64 = 65_536;
+
 /// The first 16 bytes of every SQLite 3 database file.
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
@@ -190,8 +195,7 @@ fn configure(conn: &Connection, at: &Location) -> Result<(), StoreError> {
     // transactions, which crash recovery treats like any interrupted call.
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(&fail)?;
-    // 64 MiB of page cache: a million-number import touches the unique index at random.
-    conn.pragma_update(None, "cache_size", -65_536)
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)
         .map_err(&fail)?;
     conn.pragma_update(None, "temp_store", "MEMORY")
         .map_err(&fail)

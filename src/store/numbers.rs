@@ -1,14 +1,10 @@
-//! The `numbers` and `skipped_rows` tables: importing a campaign's numbers, claiming due ones,
-//! and settling numbers that were claimed but not dialed.
+//! The `numbers` and `skipped_rows` tables: their row types, claiming due numbers, and
+//! settling numbers that were claimed but not dialed (importing lives in `import.rs`).
 //!
 //! Invariants:
-//! - An import is one transaction; it only ever adds numbers (`ON CONFLICT DO NOTHING`), so a
-//!   re-import of the same or a changed CSV never touches a stored number or its results.
 //! - `skipped_rows` mirrors the latest import only (skipped rows carry no results).
 //! - A number is `pending` (waiting, due at `next_due_at`), `in_progress` (claimed by a run)
 //!   or `done` (final, never claimed again). Only a claim moves it to `in_progress`.
-
-use std::collections::HashSet;
 
 use jiff::Timestamp;
 use rusqlite::{TransactionBehavior, params};
@@ -48,7 +44,7 @@ pub enum SkipReason {
 
 impl SkipReason {
     /// (verdict, reason) as stored: `("invalid", "too-short")`.
-    fn columns(self) -> (&'static str, String) {
+    pub(super) fn columns(self) -> (&'static str, String) {
         match self {
             SkipReason::Blank => ("blank", "blank".to_string()),
             SkipReason::Invalid(r) => ("invalid", r.reason().to_string()),
@@ -123,91 +119,6 @@ pub enum NumberUpdate {
 }
 
 impl Store {
-    /// Adds a campaign's numbers and replaces its skipped rows, in one transaction.
-    ///
-    /// Idempotent: numbers already in the campaign are counted in `already_present` and left
-    /// exactly as they are (state, attempts, results, line, extra columns). New numbers are
-    /// `pending` and due at `now`.
-    pub fn import_numbers(
-        &mut self,
-        campaign: CampaignId,
-        rows: impl IntoIterator<Item = ImportRow>,
-        skipped: impl IntoIterator<Item = SkippedRow>,
-        now: Timestamp,
-    ) -> Result<ImportSummary, StoreError> {
-        let fail = self.at.fail("importing numbers");
-        let now = stamp::to_text(now);
-        let mut summary = ImportSummary::default();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&fail)?;
-        {
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO numbers \
-                     (campaign_id, e164, line, raw, timezone, extra, next_due_at, added_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
-                     ON CONFLICT (campaign_id, e164) DO NOTHING",
-                )
-                .map_err(&fail)?;
-            // Re-importing the same file is the common case (every `run` start): numbers the
-            // campaign already has are answered from memory instead of 1M index probes.
-            let known = known_numbers(&tx, campaign).map_err(&fail)?;
-            let mut extra = String::new();
-            for row in rows {
-                if known.contains(row.e164.as_str()) {
-                    summary.already_present += 1;
-                    continue;
-                }
-                encode_extra(&row.extra, &mut extra);
-                let params = params![
-                    campaign.0,
-                    row.e164.as_str(),
-                    row.line as i64,
-                    row.raw,
-                    row.timezone,
-                    extra,
-                    now,
-                ];
-                match insert.execute(params).map_err(&fail)? {
-                    0 => summary.already_present += 1,
-                    _ => summary.added += 1,
-                }
-            }
-            tx.execute(
-                "DELETE FROM skipped_rows WHERE campaign_id = ?1",
-                [campaign.0],
-            )
-            .map_err(&fail)?;
-            let mut skip = tx
-                .prepare(
-                    "INSERT INTO skipped_rows (campaign_id, line, raw, verdict, reason) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .map_err(&fail)?;
-            for row in skipped {
-                let (verdict, reason) = row.reason.columns();
-                skip.execute(params![
-                    campaign.0,
-                    row.line as i64,
-                    row.raw,
-                    verdict,
-                    reason
-                ])
-                .map_err(&fail)?;
-                summary.skipped += 1;
-            }
-            tx.execute(
-                "UPDATE campaigns SET last_import_at = ?2 WHERE id = ?1",
-                params![campaign.0, now],
-            )
-            .map_err(&fail)?;
-        }
-        tx.commit().map_err(&fail)?;
-        Ok(summary)
-    }
-
     /// Claims up to `n` pending numbers of `campaign` due at `now` (earliest due first) and
     /// marks them `in_progress`, atomically: two runs never claim the same number.
     pub fn claim_batch(
@@ -300,16 +211,6 @@ impl Store {
     }
 }
 
-/// The campaign's numbers, as stored.
-fn known_numbers(
-    tx: &rusqlite::Transaction<'_>,
-    campaign: CampaignId,
-) -> rusqlite::Result<HashSet<String>> {
-    let mut stmt = tx.prepare("SELECT e164 FROM numbers WHERE campaign_id = ?1")?;
-    let rows = stmt.query_map([campaign.0], |row| row.get::<_, String>(0))?;
-    rows.collect()
-}
-
 /// Applies `update` to a claimed (`in_progress`) number inside the caller's transaction.
 pub(super) fn apply_update(
     tx: &rusqlite::Transaction<'_>,
@@ -354,41 +255,9 @@ pub(super) fn apply_update(
     Ok(())
 }
 
-/// Writes the extra columns as a JSON object, in file order, into `out` (cleared first).
-///
-/// Why by hand: `serde_json::Map` sorts its keys unless `preserve_order` is on, and users
-/// expect `export` to give the columns back in their order.
-fn encode_extra(extra: &[(String, String)], out: &mut String) {
-    out.clear();
-    out.push('{');
-    for (i, (name, value)) in extra.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        // Serialising a &str cannot fail.
-        out.push_str(&serde_json::to_string(name).unwrap_or_default());
-        out.push(':');
-        out.push_str(&serde_json::to_string(value).unwrap_or_default());
-    }
-    out.push('}');
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn extra_columns_keep_their_order_and_escape() {
-        let mut out = String::new();
-        let extra = vec![
-            ("zeta".to_string(), "1".to_string()),
-            ("alpha \"q\"".to_string(), "line\nbreak".to_string()),
-        ];
-        encode_extra(&extra, &mut out);
-        assert_eq!(out, r#"{"zeta":"1","alpha \"q\"":"line\nbreak"}"#);
-        encode_extra(&[], &mut out);
-        assert_eq!(out, "{}");
-    }
 
     #[test]
     fn skip_reasons_are_stored_as_verdict_and_reason() {

@@ -1,0 +1,364 @@
+//! Importing a campaign's numbers into `numbers` and `skipped_rows`, fast enough for a
+//! million-row file (target: well under 5 s on a 2-core machine).
+//!
+//! Invariants:
+//! - One `BEGIN IMMEDIATE` transaction: a failed import (full disk, `kill`) changes nothing.
+//! - Only adds: numbers the campaign already has are left exactly as they are, so re-importing
+//!   the same or a changed CSV keeps every state, attempt and result.
+//! - Rows are inserted in file order, so row ids (the claim order among numbers due at the
+//!   same time) follow the file.
+//! - The indexes a bulk import drops are built again, from [`BULK_INDEXES`], inside the same
+//!   transaction: a reader never sees the table without them (a test holds the rebuilt schema
+//!   to the migration's).
+//!
+//! Why it is fast (measured on 1M rows, see docs/schema.md):
+//! - which numbers are new is answered from one sequential scan into a `HashSet` (also exact
+//!   inside the immediate transaction), not from 1M index probes;
+//! - a first import into a (nearly) empty table appends rows to the table only and then builds
+//!   the two indexes by sorting: random inserts into the unique index cost ~3x more;
+//! - numbers are keyed by an 8-byte integer (`digits`), not 15-byte text.
+//!
+//! Must not: update or delete a stored number, or rely on the caller having de-duplicated.
+
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use jiff::Timestamp;
+use rusqlite::{Transaction, TransactionBehavior, params};
+
+use super::numbers::{ImportRow, ImportSummary, SkippedRow};
+use super::{CACHE_KIB, CampaignId, Location, Store, StoreError, stamp};
+use crate::campaign::E164;
+
+/// Below this many new numbers the indexes are kept and updated row by row: dropping and
+/// rebuilding them only pays off for big imports.
+const BULK_MIN_ROWS: usize = 10_000;
+
+/// Drops the indexes a bulk import rebuilds.
+const BULK_DROP: &str = "DROP INDEX numbers_by_number; DROP INDEX numbers_due;";
+
+/// The indexes on `numbers`, exactly as schema version 1 creates them.
+const BULK_INDEXES: &str = "\
+CREATE UNIQUE INDEX numbers_by_number ON numbers (campaign_id, digits);
+CREATE INDEX numbers_due ON numbers (campaign_id, next_due_at) WHERE state = 'pending';";
+
+/// A set of numbers' digits. The keys are integers we produced, not attacker-chosen strings,
+/// so a multiplicative hash is enough, and it is ~3x faster than SipHash on 1M keys.
+type DigitSet = HashSet<i64, BuildHasherDefault<DigitHasher>>;
+
+/// Fibonacci hashing of one `i64` (what `DigitSet` needs, and only that).
+#[derive(Default)]
+struct DigitHasher(u64);
+
+impl Hasher for DigitHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        // The product's high bits depend on every bit of `n`; folding them down makes the low
+        // bits (hashbrown's bucket index) depend on every bit too.
+        let x = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = x ^ (x >> 32);
+    }
+}
+
+/// A new number, ready to insert.
+struct Fresh {
+    digits: i64,
+    row: ImportRow,
+}
+
+impl Store {
+    /// Adds a campaign's numbers and replaces its skipped rows, in one transaction.
+    ///
+    /// Idempotent: numbers already in the campaign (or earlier in `rows`) are counted in
+    /// `already_present` and left exactly as they are (state, attempts, results, line, extra
+    /// columns). New numbers are `pending`, due at `now`, and claimed in the order of `rows`.
+    pub fn import_numbers(
+        &mut self,
+        campaign: CampaignId,
+        rows: impl IntoIterator<Item = ImportRow>,
+        skipped: impl IntoIterator<Item = SkippedRow>,
+        now: Timestamp,
+    ) -> Result<ImportSummary, StoreError> {
+        let imported = self.import_transaction(campaign, rows, skipped, now);
+        // A bulk import may have grown the page cache; give the memory back either way.
+        let restored = self
+            .conn
+            .pragma_update(None, "cache_size", -CACHE_KIB)
+            .map_err(self.at.fail("importing numbers"));
+        let summary = imported?;
+        restored?;
+        Ok(summary)
+    }
+
+    /// [`Store::import_numbers`] itself.
+    fn import_transaction(
+        &mut self,
+        campaign: CampaignId,
+        rows: impl IntoIterator<Item = ImportRow>,
+        skipped: impl IntoIterator<Item = SkippedRow>,
+        now: Timestamp,
+    ) -> Result<ImportSummary, StoreError> {
+        let fail = self.at.fail("importing numbers");
+        let now = stamp::to_text(now);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&fail)?;
+        let mut summary = ImportSummary::default();
+        let fresh = fresh_rows(&tx, &self.at, campaign, rows, &mut summary)?;
+        // Rebuilding costs a sort of every row in the table: worth it only when the new rows
+        // outnumber the stored ones (a first import: the common case).
+        let bulk = fresh.len() >= BULK_MIN_ROWS
+            && fresh.len() as i64 > count_all_numbers(&tx).map_err(&fail)?;
+        if bulk {
+            // Room for every new page (~200 bytes a number with its index entries): pages
+            // spilled to the WAL mid-transaction are written twice, and the index builds read
+            // the table back.
+            let kib = (fresh.len() as i64 / 4).max(CACHE_KIB);
+            tx.pragma_update(None, "cache_size", -kib).map_err(&fail)?;
+            tx.execute_batch(BULK_DROP).map_err(&fail)?;
+        }
+        summary.added = insert_numbers(&tx, campaign, &fresh, &now).map_err(&fail)?;
+        drop(fresh);
+        if bulk {
+            tx.execute_batch(BULK_INDEXES).map_err(&fail)?;
+        }
+        summary.skipped = replace_skipped(&tx, campaign, skipped).map_err(&fail)?;
+        tx.execute(
+            "UPDATE campaigns SET last_import_at = ?2 WHERE id = ?1",
+            params![campaign.0, now],
+        )
+        .map_err(&fail)?;
+        tx.commit().map_err(&fail)?;
+        Ok(summary)
+    }
+}
+
+/// The rows of `rows` whose number the campaign does not have yet, first occurrence only;
+/// the others are counted in `summary.already_present`.
+fn fresh_rows(
+    tx: &Transaction<'_>,
+    at: &Location,
+    campaign: CampaignId,
+    rows: impl IntoIterator<Item = ImportRow>,
+    summary: &mut ImportSummary,
+) -> Result<Vec<Fresh>, StoreError> {
+    let mut known = known_digits(tx, campaign).map_err(at.fail("importing numbers"))?;
+    let mut fresh = Vec::new();
+    for row in rows {
+        let digits = digits_of(&row.e164, at)?;
+        if known.insert(digits) {
+            fresh.push(Fresh { digits, row });
+        } else {
+            summary.already_present += 1;
+        }
+    }
+    Ok(fresh)
+}
+
+/// The stored form of a number: its digits without the `+`, as an integer.
+fn digits_of(e164: &E164, at: &Location) -> Result<i64, StoreError> {
+    e164.as_str()
+        .strip_prefix('+')
+        .filter(|d| (1..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|d| d.parse().ok())
+        .ok_or_else(|| StoreError::BadValue {
+            path: at.path.clone(),
+            table: "numbers",
+            column: "e164",
+            value: e164.as_str().to_string(),
+            expected: "an E.164 number: '+' and 1 to 15 digits",
+        })
+}
+
+/// The campaign's numbers (their digits), read in one sequential scan.
+fn known_digits(tx: &Transaction<'_>, campaign: CampaignId) -> rusqlite::Result<DigitSet> {
+    let mut stmt = tx.prepare("SELECT digits FROM numbers WHERE campaign_id = ?1")?;
+    let rows = stmt.query_map([campaign.0], |row| row.get::<_, i64>(0))?;
+    rows.collect()
+}
+
+/// Every stored number, all campaigns (the size of the indexes a bulk import rebuilds).
+fn count_all_numbers(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
+    tx.query_row("SELECT count(*) FROM numbers", [], |row| row.get(0))
+}
+
+/// Inserts `fresh` in order; returns how many rows were written.
+///
+/// A plain INSERT: `fresh` holds only new, distinct numbers, and the unique index (kept, or
+/// rebuilt before commit) turns any mistake into a failed import, never a silent skip.
+fn insert_numbers(
+    tx: &Transaction<'_>,
+    campaign: CampaignId,
+    fresh: &[Fresh],
+    now: &str,
+) -> rusqlite::Result<u64> {
+    let mut insert = tx.prepare(
+        "INSERT INTO numbers \
+         (campaign_id, digits, line, raw, timezone, extra, next_due_at, added_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+    )?;
+    let mut extra = String::new();
+    for Fresh { digits, row } in fresh {
+        encode_extra(&row.extra, &mut extra);
+        insert.execute(params![
+            campaign.0,
+            digits,
+            row.line as i64,
+            row.raw,
+            row.timezone,
+            extra,
+            now,
+        ])?;
+    }
+    Ok(fresh.len() as u64)
+}
+
+/// Replaces the campaign's skipped rows with `skipped`; returns how many were written.
+fn replace_skipped(
+    tx: &Transaction<'_>,
+    campaign: CampaignId,
+    skipped: impl IntoIterator<Item = SkippedRow>,
+) -> rusqlite::Result<u64> {
+    tx.execute(
+        "DELETE FROM skipped_rows WHERE campaign_id = ?1",
+        [campaign.0],
+    )?;
+    let mut insert = tx.prepare(
+        "INSERT INTO skipped_rows (campaign_id, line, raw, verdict, reason) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut count = 0;
+    for row in skipped {
+        let (verdict, reason) = row.reason.columns();
+        insert.execute(params![
+            campaign.0,
+            row.line as i64,
+            row.raw,
+            verdict,
+            reason
+        ])?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// Writes the extra columns as a JSON object, in file order, into `out` (cleared first).
+///
+/// Why by hand: `serde_json::Map` sorts its keys unless `preserve_order` is on, and users
+/// expect `export` to give the columns back in their order.
+fn encode_extra(extra: &[(String, String)], out: &mut String) {
+    out.clear();
+    out.push('{');
+    for (i, (name, value)) in extra.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        // Serialising a &str cannot fail.
+        out.push_str(&serde_json::to_string(name).unwrap_or_default());
+        out.push(':');
+        out.push_str(&serde_json::to_string(value).unwrap_or_default());
+    }
+    out.push('}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extra_columns_keep_their_order_and_escape() {
+        let mut out = String::new();
+        let extra = vec![
+            ("zeta".to_string(), "1".to_string()),
+            ("alpha \"q\"".to_string(), "line\nbreak".to_string()),
+        ];
+        encode_extra(&extra, &mut out);
+        assert_eq!(out, r#"{"zeta":"1","alpha \"q\"":"line\nbreak"}"#);
+        encode_extra(&[], &mut out);
+        assert_eq!(out, "{}");
+    }
+
+    #[test]
+    fn numbers_are_stored_as_their_digits_and_nothing_else_is_accepted() {
+        let at = Location {
+            path: "dialer.db".into(),
+            busy_timeout: std::time::Duration::ZERO,
+        };
+        let digits = |s: &str| digits_of(&E164::from_trusted(s), &at).ok();
+        assert_eq!(digits("+8613800138000"), Some(8_613_800_138_000));
+        assert_eq!(digits("+999999999999999"), Some(999_999_999_999_999));
+        for bad in [
+            "8613800138000",
+            "+",
+            "+1234567890123456",
+            "+86 138",
+            "+-1",
+            "++1",
+        ] {
+            assert_eq!(digits(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_bulk_import_leaves_the_indexes_exactly_as_the_migration_made_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("dialer.db")).unwrap();
+        let indexes = |store: &Store| -> Vec<(String, String)> {
+            let mut stmt = store
+                .conn
+                .prepare(
+                    "SELECT name, sql FROM sqlite_schema WHERE type = 'index' \
+                     AND tbl_name = 'numbers' ORDER BY name",
+                )
+                .unwrap();
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)));
+            rows.unwrap().map(Result::unwrap).collect()
+        };
+        let before = indexes(&store);
+        assert_eq!(before.len(), 2, "{before:?}");
+        let now: Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+        let row = |i: u64| ImportRow {
+            line: i + 2,
+            raw: String::new(),
+            e164: E164::from_trusted(format!("+86138{:08}", i * 7919 % 100_000)),
+            timezone: None,
+            extra: Vec::new(),
+        };
+        // Another campaign's number: the rebuilt indexes must still hold it.
+        let other = store.upsert_campaign("other", now).unwrap();
+        store.import_numbers(other, [row(1)], [], now).unwrap();
+        let campaign = store.upsert_campaign("bulk", now).unwrap();
+        let rows = (0..BULK_MIN_ROWS as u64 + 1).map(row);
+        let summary = store.import_numbers(campaign, rows, [], now).unwrap();
+        assert_eq!(summary.added, BULK_MIN_ROWS as u64 + 1);
+        assert_eq!(indexes(&store), before);
+        let again = store.import_numbers(other, [row(1), row(2)], [], now);
+        assert_eq!(
+            (
+                again.unwrap().added,
+                store.campaign_counts(other).unwrap().total()
+            ),
+            (1, 2)
+        );
+        let integrity: String = store
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok");
+        // The claim order is the file order, whatever the numbers.
+        let claimed = store.claim_batch(campaign, now, 3).unwrap();
+        let lines: Vec<u64> = claimed.iter().map(|c| c.line).collect();
+        assert_eq!(lines, [2, 3, 4]);
+        assert_eq!(claimed[1].e164.as_str(), "+8613800007919");
+    }
+}
