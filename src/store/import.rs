@@ -11,7 +11,7 @@
 //!   transaction: a reader never sees the table without them (a test holds the rebuilt schema
 //!   to the migration's).
 //!
-//! Why it is fast (measured on 1M rows, see docs/schema.md):
+//! Why it is fast (measured on 1M rows, see the README, "Benchmarks"):
 //! - which numbers are new is answered from one sequential scan into a `HashSet` (also exact
 //!   inside the immediate transaction), not from 1M index probes;
 //! - a first import into a (nearly) empty table appends rows to the table only and then builds
