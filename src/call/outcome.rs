@@ -7,44 +7,9 @@
 //!
 //! Must not: read the clock, look at trunks, or decide retry delays (that is `schedule/`).
 
-use std::fmt;
-
-/// The disposition stored on an attempt (CONTRACT.md table, first column's result).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Disposition {
-    /// 200, then BYE from either side.
-    Answered,
-    /// 486 or 600.
-    Busy,
-    /// Our ring timeout (then CANCEL), 480, or 408 after a provisional.
-    NoAnswer,
-    /// 404, 484, 485, 410, 604: the number does not exist.
-    Invalid,
-    /// 603: the callee declined.
-    Rejected,
-    /// Anything else: trunk failure, authentication, codec mismatch, transport, timeout.
-    Failed,
-}
-
-impl Disposition {
-    /// The upper-case name stored in the database and exports (`ANSWERED`, `NO_ANSWER`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Disposition::Answered => "ANSWERED",
-            Disposition::Busy => "BUSY",
-            Disposition::NoAnswer => "NO_ANSWER",
-            Disposition::Invalid => "INVALID",
-            Disposition::Rejected => "REJECTED",
-            Disposition::Failed => "FAILED",
-        }
-    }
-}
-
-impl fmt::Display for Disposition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The disposition recorded on an attempt: the crate-wide vocabulary (a call only ever
+/// produces ANSWERED, BUSY, NO_ANSWER, INVALID, REJECTED or FAILED).
+pub use crate::disposition::Disposition;
 
 /// Which `retry:` rule of the campaign applies to the outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

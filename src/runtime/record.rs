@@ -7,41 +7,14 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::call::{CallRecord, EndCause, RetryClass};
 use crate::campaign::{E164, RetryPolicy};
-use crate::disposition::Disposition as CoreDisposition;
 use crate::net::rtp::MediaReport;
 use crate::schedule::retry::{NextStep, next_step};
-use crate::store::{AttemptResult, Disposition, NumberUpdate};
-
-/// The store's name for a call's disposition.
-pub(super) fn stored(d: crate::call::Disposition) -> Disposition {
-    use crate::call::Disposition as D;
-    match d {
-        D::Answered => Disposition::Answered,
-        D::Busy => Disposition::Busy,
-        D::NoAnswer => Disposition::NoAnswer,
-        D::Invalid => Disposition::Invalid,
-        D::Rejected => Disposition::Rejected,
-        D::Failed => Disposition::Failed,
-    }
-}
-
-/// The retry policy's name for a call's disposition.
-fn core(d: crate::call::Disposition) -> CoreDisposition {
-    use crate::call::Disposition as D;
-    match d {
-        D::Answered => CoreDisposition::Answered,
-        D::Busy => CoreDisposition::Busy,
-        D::NoAnswer => CoreDisposition::NoAnswer,
-        D::Invalid => CoreDisposition::Invalid,
-        D::Rejected => CoreDisposition::Rejected,
-        D::Failed => CoreDisposition::Failed,
-    }
-}
+use crate::store::{AttemptResult, NumberUpdate};
 
 /// The attempt's CDR fields.
 pub(super) fn attempt_result(rec: &CallRecord, media: Option<&MediaReport>) -> AttemptResult {
     AttemptResult {
-        disposition: stored(rec.disposition),
+        disposition: rec.disposition,
         sip_code: rec.sip_code,
         sip_reason: rec
             .sip_reason
@@ -69,7 +42,7 @@ pub(super) fn number_update(
     attempts_made: u32,
     now: Timestamp,
 ) -> NumberUpdate {
-    let disposition = stored(rec.disposition);
+    let disposition = rec.disposition;
     if rec.end == EndCause::Hangup && rec.answered_at.is_none() {
         return NumberUpdate::Pending {
             due_at: now,
@@ -79,7 +52,7 @@ pub(super) fn number_update(
     if rec.retry == RetryClass::Never {
         return NumberUpdate::Done { disposition };
     }
-    match next_step(policy, core(rec.disposition), attempts_made, now) {
+    match next_step(policy, rec.disposition, attempts_made, now) {
         NextStep::Final => NumberUpdate::Done { disposition },
         NextStep::RetryAt(at) => {
             // The carrier's Retry-After is honoured when it asks for longer than our delay.
@@ -110,14 +83,15 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::call::{Disposition as D, FailureKind};
+    use crate::call::FailureKind;
     use crate::campaign::RetryRule;
+    use crate::disposition::Disposition;
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()
     }
 
-    fn record(disposition: D, retry: RetryClass, end: EndCause) -> CallRecord {
+    fn record(disposition: Disposition, retry: RetryClass, end: EndCause) -> CallRecord {
         CallRecord {
             disposition,
             retry,
@@ -153,7 +127,7 @@ mod tests {
     #[test]
     fn busy_is_retried_then_final() {
         let now = ts("2026-11-23T10:00:02Z");
-        let rec = record(D::Busy, RetryClass::Busy, EndCause::FinalResponse);
+        let rec = record(Disposition::Busy, RetryClass::Busy, EndCause::FinalResponse);
         assert_eq!(
             number_update(&policy(), &rec, 1, now),
             NumberUpdate::Pending {
@@ -172,7 +146,11 @@ mod tests {
     #[test]
     fn codec_failures_are_final_and_retry_after_is_honoured() {
         let now = ts("2026-11-23T10:00:02Z");
-        let mut rec = record(D::Failed, RetryClass::Never, EndCause::FinalResponse);
+        let mut rec = record(
+            Disposition::Failed,
+            RetryClass::Never,
+            EndCause::FinalResponse,
+        );
         rec.failure = Some(FailureKind::Codec);
         assert_eq!(
             number_update(&policy(), &rec, 1, now),
@@ -180,7 +158,11 @@ mod tests {
                 disposition: Disposition::Failed
             }
         );
-        let mut rec = record(D::Failed, RetryClass::Failed, EndCause::FinalResponse);
+        let mut rec = record(
+            Disposition::Failed,
+            RetryClass::Failed,
+            EndCause::FinalResponse,
+        );
         rec.retry_after = Some(Duration::from_secs(120));
         assert_eq!(
             number_update(&policy(), &rec, 1, now),
@@ -194,7 +176,7 @@ mod tests {
     #[test]
     fn a_call_we_hung_up_on_shutdown_goes_back_to_the_queue_unanswered() {
         let now = ts("2026-11-23T10:00:02Z");
-        let rec = record(D::Failed, RetryClass::Failed, EndCause::Hangup);
+        let rec = record(Disposition::Failed, RetryClass::Failed, EndCause::Hangup);
         assert_eq!(
             number_update(&policy(), &rec, 3, now),
             NumberUpdate::Pending {
