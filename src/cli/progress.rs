@@ -89,7 +89,7 @@ async fn print_lines(snapshots: watch::Receiver<Snapshot>, stop: CancellationTok
 /// Active calls, CPS, batches and the counts per disposition.
 fn details(s: &Snapshot) -> String {
     let mut out = format!(
-        "{} active calls, {} calls/s, {} attempts, batch {}",
+        "{} active calls, {:.1} calls/s, {} attempts, batch {}",
         s.active, s.cps, s.attempts, s.batches
     );
     for (disposition, n) in &s.by_disposition {
@@ -130,7 +130,7 @@ mod tests {
             total: 61,
             done: 12,
             active: 3,
-            cps: 5,
+            cps: 5.0,
             batches: 1,
             attempts: 15,
             ..Snapshot::default()
@@ -139,7 +139,7 @@ mod tests {
         s.by_disposition.insert("BUSY".into(), 2);
         assert_eq!(
             details(&s),
-            "3 active calls, 5 calls/s, 15 attempts, batch 1, ANSWERED 10, BUSY 2"
+            "3 active calls, 5.0 calls/s, 15 attempts, batch 1, ANSWERED 10, BUSY 2"
         );
         assert_eq!(
             summary_line("demo", &s),

@@ -21,6 +21,9 @@ use crate::schedule::dnc::DncList;
 use crate::schedule::zone::Zones;
 use crate::store::{CampaignId, NumberUpdate, Store};
 
+/// The window the displayed calls-per-second rate is averaged over.
+const CPS_WINDOW: Duration = Duration::from_secs(10);
+
 /// How long a stop waits for calls to drain before giving up on them (their attempts stay
 /// `in_flight` and the next run marks them interrupted).
 const DRAIN_BOUND: Duration = Duration::from_secs(20);
@@ -329,14 +332,10 @@ impl Engine {
             self.snapshot.by_disposition = counts.by_disposition;
             self.counts_at = Some(now);
         }
-        while self
-            .starts
-            .front()
-            .is_some_and(|t| now - *t > Duration::from_secs(1))
-        {
+        while self.starts.front().is_some_and(|t| now - *t > CPS_WINDOW) {
             self.starts.pop_front();
         }
-        self.snapshot.cps = self.starts.len() as u32;
+        self.snapshot.cps = self.starts.len() as f64 / CPS_WINDOW.as_secs_f64();
         self.snapshot.active = self.calls.len() as u32;
         self.progress.send_replace(self.snapshot.clone());
         Ok(())

@@ -143,8 +143,9 @@ pub struct Snapshot {
     pub done: u64,
     /// Calls in progress.
     pub active: u32,
-    /// Calls started in the last second.
-    pub cps: u32,
+    /// Calls started per second, averaged over the last 10 s (a 1 s window mostly reads 0
+    /// at the few calls per second a concurrency-bound campaign places).
+    pub cps: f64,
     /// Numbers by last disposition (final or awaiting a retry).
     pub by_disposition: std::collections::BTreeMap<String, u64>,
     /// Batches claimed so far in this run.
