@@ -5,7 +5,8 @@
 //! 1. `written`: lexical clean-up of what spreadsheets do to numbers (Unicode spaces,
 //!    full-width digits, `'` and `="…"` text markers, `tel:` URIs, extensions, `(0)`);
 //!    letters, scientific notation and blanks are rejected here;
-//! 2. `service_codes`: emergency and service short codes (911, 112, 110, 15, 116xxx, ...)
+//! 2. `service_codes` (+ the generated `emergency_codes`): emergency and service short codes
+//!    (911, 112, 110, 15, 116xxx, every region's emergency numbers in libphonenumber)
 //!    are rejected before and after parsing, so they can never be dialled;
 //! 3. rlibphonenumber parses with `default_region` (which also strips `00`/`011` when that
 //!    region dials abroad that way) and `is_valid` decides: a parse alone proves nothing.
@@ -26,6 +27,7 @@ use std::fmt;
 use rlibphonenumber::{PHONE_NUMBER_UTIL, ParseError, PhoneNumber, PhoneNumberFormat, Region};
 use rlibphonenumber::{ValidationError, get_national_significant_number_owned};
 
+mod emergency_codes;
 mod service_codes;
 mod written;
 
@@ -456,6 +458,26 @@ mod tests {
             }
         }
         assert!(checked > 2000, "only {checked} examples");
+    }
+
+    /// The emergency tables match whole short numbers only: no valid example number of any
+    /// region and type is mistaken for one.
+    #[test]
+    fn no_example_number_is_taken_for_an_emergency_number() {
+        for region in PHONE_NUMBER_UTIL.get_supported_regions() {
+            let code = region.as_region_str().to_string();
+            let types = PHONE_NUMBER_UTIL.get_supported_types_for_region(region);
+            for kind in types.into_iter().flatten() {
+                let Ok(example) =
+                    PHONE_NUMBER_UTIL.get_example_number_for_type_and_region(region, kind)
+                else {
+                    continue;
+                };
+                let raw = example.format_as(PhoneNumberFormat::E164);
+                let verdict = normalize(&raw, Some(&code));
+                assert_ne!(verdict, Err(Rejection::Emergency), "{raw} in {code}");
+            }
+        }
     }
 
     #[test]

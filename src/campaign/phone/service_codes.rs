@@ -3,9 +3,13 @@
 //! rlibphonenumber 2.2 ships only the main numbering-plan metadata; it has no
 //! `ShortNumberInfo` and its metadata carries no `emergency` or `short_code` descriptions
 //! (checked in its source: `build/rust_build.rs` shadows those fields and `metadata.bin` is
-//! built from `PhoneNumberMetadata.xml`). So this is a reviewed list, keyed by country calling
-//! code, drawn from libphonenumber's `ShortNumberMetadata.xml` emergency entries and the
-//! national regulators' service-code lists (N11 in NANP, 116xxx in Europe, ...).
+//! built from `PhoneNumberMetadata.xml`). So two tables stand in for it:
+//! - [`super::emergency_codes`]: every region's emergency numbers, generated from
+//!   libphonenumber's `ShortNumberMetadata.xml` (scripts/gen-emergency-codes.py; 2026-07-17
+//!   metadata, commit f7e3e88c), grouped by calling code;
+//! - `national_codes` below: a reviewed list of *non-emergency* service codes that a campaign
+//!   must not ring either (N11 in NANP, police non-emergency lines, directory enquiries, ...),
+//!   from the national regulators' lists; overlaps with the generated table are harmless.
 //!
 //! Invariants: a code matches only when it is the *whole* national significant number (or the
 //! whole national digit string), so no full-length subscriber number is ever caught; the
@@ -15,6 +19,8 @@
 //! Must not: decide anything else about a number. A miss here is still rejected later as
 //! invalid for its plan; this list exists so the reason says "emergency", and so that a
 //! short code is refused even in a plan that would otherwise accept a short number.
+
+use super::emergency_codes::EMERGENCY;
 
 /// Codes treated as emergency numbers in every country.
 const UNIVERSAL: &[&str] = &["112", "911", "000", "08", "110", "118", "119", "999"];
@@ -96,7 +102,17 @@ fn national_codes(calling_code: i32) -> &'static [&'static str] {
 pub(super) fn is_service_code(calling_code: i32, national: &str) -> bool {
     // The European harmonised services of social value: 116000, 116111, 116123, ...
     let harmonised = national.len() == 6 && national.starts_with("116");
-    harmonised || UNIVERSAL.contains(&national) || national_codes(calling_code).contains(&national)
+    harmonised
+        || UNIVERSAL.contains(&national)
+        || is_emergency(calling_code, national)
+        || national_codes(calling_code).contains(&national)
+}
+
+/// True when `national` is one of the emergency numbers of `calling_code`'s regions.
+fn is_emergency(calling_code: i32, national: &str) -> bool {
+    EMERGENCY
+        .binary_search_by_key(&calling_code, |(code, _)| *code)
+        .is_ok_and(|i| EMERGENCY[i].1.binary_search(&national).is_ok())
 }
 
 #[cfg(test)]
@@ -134,6 +150,35 @@ mod tests {
         ];
         for &(cc, code) in cases {
             assert!(is_service_code(cc, code), "+{cc} {code}");
+        }
+    }
+
+    #[test]
+    fn emergency_numbers_from_the_short_number_metadata_are_covered() {
+        // Each was missing from the hand-written list before the generated table.
+        let cases: &[(i32, &str)] = &[
+            (241, "1300"), // Gabon
+            (420, "150"),  // Czechia, fire
+            (370, "01"),   // Lithuania
+            (213, "14"),   // Algeria
+            (1, "919"),    // Bahamas, via +1
+            (995, "022"),  // Georgia
+            (968, "9999"), // Oman
+        ];
+        for &(cc, code) in cases {
+            assert!(is_service_code(cc, code), "+{cc} {code}");
+        }
+    }
+
+    #[test]
+    fn the_generated_table_is_sorted_for_binary_search() {
+        assert!(EMERGENCY.windows(2).all(|w| w[0].0 < w[1].0));
+        for (cc, codes) in EMERGENCY {
+            assert!(codes.windows(2).all(|w| w[0] < w[1]), "+{cc}");
+            assert!(
+                codes.iter().all(|c| c.bytes().all(|b| b.is_ascii_digit())),
+                "+{cc}"
+            );
         }
     }
 
