@@ -568,3 +568,58 @@ fn pacing_has_upper_bounds() {
         "{msg}"
     );
 }
+
+#[test]
+fn ivr_graph_flags_unreachable_nodes_and_loops_with_no_way_out() {
+    let msg = error_of(concat!(
+        "ivr:\n",
+        "  start: menu\n",
+        "  nodes:\n",
+        "    menu:\n",
+        "      collect: { max_digits: 1, timeout: 5s }\n",
+        "      routes: { \"1\": again, default: menu }\n",
+        "    again: { routes: { default: menu } }\n",
+        "    orphan: {}\n",
+    ));
+    let expected = [
+        ":6:5: ivr.nodes.menu: a loop with no way out",
+        ":9:5: ivr.nodes.again: a loop with no way out",
+        ":10:5: ivr.nodes.orphan: unreachable: no route from `menu` leads here",
+    ];
+    for want in expected {
+        assert!(msg.contains(want), "missing {want:?} in\n{msg}");
+    }
+    assert_eq!(msg.lines().count(), expected.len(), "{msg}");
+}
+
+#[test]
+fn ivr_collect_options_are_checked() {
+    let msg = error_of(concat!(
+        "ivr:\n",
+        "  start: menu\n",
+        "  nodes:\n",
+        "    menu:\n",
+        "      collect: { max_digits: 4, timeout: 5s, inter_digit_timeout: soon, terminator: \"5\" }\n",
+        "      routes: { \"1#\": bye, default: bye }\n",
+        "      max_visits: 0\n",
+        "    bye: {}\n",
+    ));
+    let expected = [
+        "ivr.nodes.menu.collect.inter_digit_timeout: ",
+        "ivr.nodes.menu.collect.terminator: `5` cannot end input; expected \"#\", \"*\" or \"\" (none)",
+        "ivr.nodes.menu.max_visits: must be at least 1",
+    ];
+    for want in expected {
+        assert!(msg.contains(want), "missing {want:?} in\n{msg}");
+    }
+    let hash = error_of(concat!(
+        "ivr:\n",
+        "  start: menu\n",
+        "  nodes:\n",
+        "    menu:\n",
+        "      collect: { max_digits: 4, timeout: 5s }\n",
+        "      routes: { \"12#\": bye, default: bye }\n",
+        "    bye: {}\n",
+    ));
+    assert!(hash.contains("`12#` contains the terminator `#`"), "{hash}");
+}

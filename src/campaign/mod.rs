@@ -14,6 +14,7 @@ mod calendar;
 mod check;
 pub mod duration;
 pub mod error;
+mod ivr_graph;
 mod load;
 pub mod numbers;
 pub mod phone;

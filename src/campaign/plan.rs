@@ -191,6 +191,9 @@ pub struct IvrNode {
     pub result: Option<String>,
     /// Reaching this node adds the number to the DNC list.
     pub dnc: bool,
+    /// How many times one call may enter this node; entering it once more ends the call
+    /// (a caller who keeps pressing wrong keys or nothing is not held forever).
+    pub max_visits: u32,
 }
 
 /// Digit collection settings of an IVR node.
@@ -200,6 +203,10 @@ pub struct Collect {
     pub max_digits: u32,
     /// How long to wait for the first digit after the prompt ends.
     pub timeout: Duration,
+    /// How long to wait for each further digit before routing what was collected.
+    pub inter_digit_timeout: Duration,
+    /// The key that ends collection early (not part of the collected digits), if any.
+    pub terminator: Option<char>,
 }
 
 /// How one outcome class is retried. `max_attempts` includes the first call.

@@ -152,6 +152,7 @@ pub(crate) struct RawNode {
     pub result: Option<Sp<String>>,
     #[serde(default)]
     pub dnc: bool,
+    pub max_visits: Option<Sp<i64>>,
 }
 
 /// `collect:` of an IVR node.
@@ -160,6 +161,8 @@ pub(crate) struct RawNode {
 pub(crate) struct RawCollect {
     pub max_digits: Sp<i64>,
     pub timeout: Sp<String>,
+    pub inter_digit_timeout: Option<Sp<String>>,
+    pub terminator: Option<Sp<String>>,
 }
 
 /// `retry:`.
