@@ -79,7 +79,7 @@ fn play(node: &str) -> MenuOutput {
 
 #[test]
 fn confirm_walks_to_the_leaf_and_hangs_up_after_its_prompt() {
-    let t0 = Instant::now();
+    let t0 = crate::net::clock::instant(); // an anchor only: all later times are t0 + n
     let mut m = Menu::new(contract_menu(), t0);
     assert_eq!(drain(&mut m), [play("greeting")]);
     assert_eq!(m.poll_timeout(), None, "no deadline while the prompt plays");
@@ -98,7 +98,7 @@ fn confirm_walks_to_the_leaf_and_hangs_up_after_its_prompt() {
 
 #[test]
 fn opt_out_asks_for_the_dnc_list_at_once() {
-    let t0 = Instant::now();
+    let t0 = crate::net::clock::instant(); // an anchor only: all later times are t0 + n
     let mut m = Menu::new(contract_menu(), t0);
     drain(&mut m);
     m.handle_prompt_finished(t0 + SEC);
@@ -115,7 +115,7 @@ fn opt_out_asks_for_the_dnc_list_at_once() {
 
 #[test]
 fn no_key_takes_the_timeout_route() {
-    let t0 = Instant::now();
+    let t0 = crate::net::clock::instant(); // an anchor only: all later times are t0 + n
     let mut m = Menu::new(contract_menu(), t0);
     drain(&mut m);
     m.handle_prompt_finished(t0 + SEC);
@@ -128,7 +128,7 @@ fn no_key_takes_the_timeout_route() {
 
 #[test]
 fn a_key_during_the_prompt_stops_it_and_counts() {
-    let t0 = Instant::now();
+    let t0 = crate::net::clock::instant(); // an anchor only: all later times are t0 + n
     let mut m = Menu::new(contract_menu(), t0);
     drain(&mut m);
     m.handle_digit(t0 + SEC, '1');
@@ -147,7 +147,7 @@ fn a_key_during_the_prompt_stops_it_and_counts() {
 
 #[test]
 fn an_unknown_key_takes_default_which_asks_again_until_max_visits() {
-    let t0 = Instant::now();
+    let t0 = crate::net::clock::instant(); // an anchor only: all later times are t0 + n
     let mut m = Menu::new(contract_menu(), t0);
     drain(&mut m);
     for (i, key) in ['7', '8'].into_iter().enumerate() {
@@ -189,7 +189,7 @@ fn pin_menu(terminator: Option<char>) -> Arc<IvrPlan> {
 
 #[test]
 fn max_digits_routes_at_once() {
-    let t0 = Instant::now();
+    let t0 = crate::net::clock::instant(); // an anchor only: all later times are t0 + n
     let mut m = Menu::new(pin_menu(Some('#')), t0);
     assert_eq!(
         m.poll_timeout(),
@@ -207,7 +207,7 @@ fn max_digits_routes_at_once() {
 
 #[test]
 fn the_terminator_ends_input_and_is_not_collected() {
-    let t0 = Instant::now();
+    let t0 = crate::net::clock::instant(); // an anchor only: all later times are t0 + n
     let mut m = Menu::new(pin_menu(Some('#')), t0);
     m.handle_digit(t0, '1');
     m.handle_digit(t0 + SEC, '2');
@@ -221,7 +221,7 @@ fn the_terminator_ends_input_and_is_not_collected() {
 
 #[test]
 fn without_a_terminator_hash_is_a_digit() {
-    let t0 = Instant::now();
+    let t0 = crate::net::clock::instant(); // an anchor only: all later times are t0 + n
     let mut m = Menu::new(pin_menu(None), t0);
     m.handle_digit(t0, '#');
     assert!(drain(&mut m).is_empty());
@@ -230,7 +230,7 @@ fn without_a_terminator_hash_is_a_digit() {
 
 #[test]
 fn the_inter_digit_timeout_routes_what_was_collected() {
-    let t0 = Instant::now();
+    let t0 = crate::net::clock::instant(); // an anchor only: all later times are t0 + n
     let mut m = Menu::new(pin_menu(Some('#')), t0);
     m.handle_digit(t0 + SEC, '1');
     assert_eq!(m.poll_timeout(), Some(t0 + 4 * SEC));
@@ -245,7 +245,7 @@ fn the_inter_digit_timeout_routes_what_was_collected() {
 
 #[test]
 fn a_message_node_moves_on_by_default_and_ignores_keys() {
-    let t0 = Instant::now();
+    let t0 = crate::net::clock::instant(); // an anchor only: all later times are t0 + n
     let plan = Arc::new(IvrPlan {
         start: "hello".into(),
         nodes: vec![
@@ -266,7 +266,7 @@ fn a_message_node_moves_on_by_default_and_ignores_keys() {
 
 #[test]
 fn keys_after_hangup_are_recorded_but_change_nothing() {
-    let t0 = Instant::now();
+    let t0 = crate::net::clock::instant(); // an anchor only: all later times are t0 + n
     let mut m = Menu::new(pin_menu(Some('#')), t0);
     for d in "1234".chars() {
         m.handle_digit(t0, d);
@@ -282,7 +282,7 @@ fn keys_after_hangup_are_recorded_but_change_nothing() {
 
 #[test]
 fn a_timeout_with_no_timeout_route_asks_again() {
-    let t0 = Instant::now();
+    let t0 = crate::net::clock::instant(); // an anchor only: all later times are t0 + n
     let plan = Arc::new(IvrPlan {
         start: "ask".into(),
         nodes: vec![
