@@ -9,6 +9,7 @@ mod campaigns;
 mod cli_basics;
 mod dnc;
 mod dry_run;
+mod export;
 mod import;
 mod man;
 mod numbers;

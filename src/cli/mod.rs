@@ -10,6 +10,7 @@ pub mod campaign_input;
 pub mod completions;
 pub mod dnc;
 pub mod dry_run;
+pub mod export;
 mod failure;
 pub mod import;
 mod logging;
@@ -108,6 +109,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// The do-not-call list kept in the database
     Dnc(dnc::DncArgs),
+    /// Results as CSV or JSON on stdout: one row per number of the file, or per attempt
+    Export(export::ExportArgs),
     /// Convert, mix and inspect prompt audio
     Audio(audio::AudioArgs),
     /// A SIP carrier simulator (UAS) for rehearsals, demos, tests and load tests
@@ -140,6 +143,7 @@ where
         Command::DryRun(args) => dry_run::execute(args, &cli.global),
         Command::Import(args) => import::execute(args, &cli.global),
         Command::Dnc(args) => dnc::execute(args, &cli.global),
+        Command::Export(args) => export::execute(args, &cli.global),
         Command::Audio(args) => audio::execute(args),
         Command::Sim(args) => sim::execute(*args),
         Command::Completions(args) => completions::execute(args),

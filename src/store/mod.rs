@@ -29,6 +29,7 @@ mod attempts;
 mod campaigns;
 mod dnc;
 mod error;
+mod export;
 mod import;
 mod numbers;
 pub mod schema;
@@ -45,6 +46,7 @@ pub use attempts::{AttemptResult, Disposition, NewAttempt, RecoverySummary};
 pub use campaigns::CampaignCounts;
 pub use dnc::{DncAddSummary, DncEntry, DncSource};
 pub use error::StoreError;
+pub use export::{ExportError, ExportRow, ExportShape, decode_extra};
 pub use numbers::{ClaimedNumber, ImportRow, ImportSummary, NumberUpdate, SkipReason, SkippedRow};
 
 /// `ts` in the stored (and exported) form: RFC 3339 UTC, milliseconds, fixed width
