@@ -26,11 +26,13 @@
 //!   The only module that names rusqlite.
 //! - [`net`]: I/O adapters: `net::sip` (the only module naming rsipstack), `net::rtp` (the
 //!   only RTP sockets), [`net::clock`] (the only clock reads).
+//! - [`report`]: `dialer report`'s figures (ASR, answer rate, ACD, post-dial delay) from
+//!   attempt rows, and their table/CSV/JSON renderers.
 //! - [`runtime`]: the tokio loop of `dialer run`: claims, paces, dials, records.
 //! - [`cli`]: the edge. Errors become [`exit::ExitStatus`] codes there and nowhere else.
 //!
 //! # Rules
-//! - The core (campaign, screen, schedule, call, media, sim) does no I/O beyond reading the files
+//! - The core (campaign, screen, schedule, call, media, sim, report) does no I/O beyond reading the files
 //!   it is pointed at, and never reads the clock or the environment: callers pass `now`.
 //! - Outcomes are values, not errors: a busy callee is data for the CDR.
 //! - Typed errors in the library; `anyhow` only in `cli/`.
@@ -43,6 +45,7 @@ pub mod disposition;
 pub mod exit;
 pub mod media;
 pub mod net;
+pub mod report;
 pub mod runtime;
 pub mod schedule;
 pub mod screen;

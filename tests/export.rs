@@ -25,7 +25,7 @@ const CONTRACT: [&str; 14] = [
 
 /// A campaign whose file has extra columns with awkward text, an invalid row and a duplicate;
 /// run to the end against the simulator (…0486 is busy, twice: max_attempts 2).
-fn finished_run() -> Sandbox {
+pub fn finished_run() -> Sandbox {
     let sb = Sandbox::new();
     write_prompt(&sb, 200);
     sb.write(

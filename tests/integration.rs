@@ -13,6 +13,7 @@ mod export;
 mod import;
 mod man;
 mod numbers;
+mod report;
 mod run;
 mod sim;
 mod sip_calls;

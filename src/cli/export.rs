@@ -88,18 +88,7 @@ pub fn execute(args: ExportArgs, global: &GlobalArgs) -> Result<ExitStatus, Fail
             db.display()
         )));
     };
-    let campaign = match &args.campaign {
-        None => None,
-        Some(name) => Some(store.campaign_id(name)?.ok_or_else(|| {
-            let names = store.campaign_names().unwrap_or_default();
-            let known = if names.is_empty() {
-                "the database has no campaign yet".to_string()
-            } else {
-                format!("campaigns are: {}", names.join(", "))
-            };
-            Failure::usage(anyhow!("--campaign: no campaign named `{name}`; {known}"))
-        })?),
-    };
+    let campaign = super::report::campaign_named(&store, args.campaign.as_deref())?;
     let shape = if args.attempts {
         ExportShape::Attempts
     } else {

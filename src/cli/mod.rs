@@ -16,6 +16,7 @@ pub mod import;
 mod logging;
 pub mod man;
 pub mod progress;
+pub mod report;
 pub mod run;
 pub mod sim;
 
@@ -111,6 +112,8 @@ pub enum Command {
     Dnc(dnc::DncArgs),
     /// Results as CSV or JSON on stdout: one row per number of the file, or per attempt
     Export(export::ExportArgs),
+    /// Summaries from the CDR database: counts, ASR, answer rate, ACD, post-dial delay
+    Report(report::ReportArgs),
     /// Convert, mix and inspect prompt audio
     Audio(audio::AudioArgs),
     /// A SIP carrier simulator (UAS) for rehearsals, demos, tests and load tests
@@ -144,6 +147,7 @@ where
         Command::Import(args) => import::execute(args, &cli.global),
         Command::Dnc(args) => dnc::execute(args, &cli.global),
         Command::Export(args) => export::execute(args, &cli.global),
+        Command::Report(args) => report::execute(args, &cli.global),
         Command::Audio(args) => audio::execute(args),
         Command::Sim(args) => sim::execute(*args),
         Command::Completions(args) => completions::execute(args),
