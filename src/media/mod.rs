@@ -12,6 +12,7 @@
 //! - [`prompt`]: [`Prompt`] payloads for calls, [`prompt_duration`] for the dry run.
 //! - [`output`]: temp-file-and-rename, so no partial output is ever left.
 //! - [`sdp`]: our SDP offer and the answer's codec, address and telephone-event type.
+//! - [`dtmf`]: RFC 4733 key presses (each reported once) and SIP INFO DTMF bodies.
 //! - [`rtp_packet`]: RTP pacing arithmetic and packet building (the sockets are `net/rtp.rs`).
 //!
 //! # Rules
@@ -22,6 +23,7 @@
 
 pub mod convert;
 pub mod decode;
+pub mod dtmf;
 pub mod error;
 pub mod g711;
 pub mod info;
