@@ -33,6 +33,8 @@ async fn simulator(demand: Option<&str>) -> SimServer {
         talk: range(5_000, 5_000),
         capacity: None,
         demand_auth: demand.is_some(),
+        keys: Vec::new(),
+        key_delay: Duration::ZERO,
     };
     let bind = format!("127.0.0.1:{}", free_udp_port()).parse().unwrap();
     let media = SimMedia {

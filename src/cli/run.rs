@@ -8,8 +8,10 @@
 //! over loopback) and makes it the only trunk: outcomes by the called number's last digits
 //! (`…0486` busy, `…0487` rings out, `…0503` fails, `…0404` invalid), others answered.
 
+use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
@@ -24,8 +26,8 @@ use crate::exit::ExitStatus;
 use crate::media::prompt::load_prompt;
 use crate::net::sip::uas::{SimMedia, SimServer};
 use crate::net::sip::{EndpointConfig, SipTarget};
-use crate::runtime::{self, PromptPayloads, RunEnd, RunSettings, Snapshot, TrunkTarget};
-use crate::sim::{DurationRange, Mix, SimConfig, Simulator};
+use crate::runtime::{self, MenuAudio, PromptPayloads, RunEnd, RunSettings, Snapshot, TrunkTarget};
+use crate::sim::{DurationRange, KeyRule, Mix, SimConfig, Simulator};
 use crate::store::ImportSummary;
 
 /// Arguments of `dialer run`.
@@ -57,7 +59,7 @@ fn duration_arg(s: &str) -> Result<Duration, String> {
 /// Runs the campaign.
 pub fn execute(args: RunArgs, global: &GlobalArgs) -> Result<ExitStatus, Failure> {
     let plan = load_plan(&args.campaign, global, args.numbers.as_ref())?;
-    let prompt = campaign_prompt(&plan)?;
+    let (prompt, menu) = campaign_audio(&plan)?;
     if plan.trunks.is_empty() && !args.simulate {
         return Err(Failure::usage(anyhow::anyhow!(
             "no trunk configured in {} (or --config): add a `trunks:` list, or rehearse \
@@ -83,6 +85,7 @@ pub fn execute(args: RunArgs, global: &GlobalArgs) -> Result<ExitStatus, Failure
         trunks: plan.trunks.iter().map(TrunkTarget::from).collect(),
         plan,
         prompt,
+        menu,
         db,
         exit_outside_window: args.exit_outside_window,
         max_runtime: args.max_runtime,
@@ -92,25 +95,37 @@ pub fn execute(args: RunArgs, global: &GlobalArgs) -> Result<ExitStatus, Failure
     tokio.block_on(dial(settings, args.simulate, global))
 }
 
-/// Loads the campaign's prompt once, before any call: a bad prompt is exit 2.
-fn campaign_prompt(plan: &CampaignPlan) -> Result<PromptPayloads, Failure> {
-    let path = match &plan.audio {
-        Audio::Silent => return Ok(PromptPayloads::default()),
-        Audio::Prompt(path) => path,
+/// Loads the campaign's prompt, or every IVR node's, once before any call: a prompt that
+/// cannot be played is exit 2, before anything is dialed.
+fn campaign_audio(plan: &CampaignPlan) -> Result<(PromptPayloads, Option<MenuAudio>), Failure> {
+    match &plan.audio {
+        Audio::Silent => Ok((PromptPayloads::default(), None)),
+        Audio::Prompt(path) => Ok((prompt_payloads(plan, path, "prompt")?, None)),
         Audio::Ivr(ivr) => {
-            tracing::warn!(
-                "IVR menus are not run yet: every answered call hears the start node's prompt"
-            );
-            let start = ivr.nodes.iter().find(|(name, _)| *name == ivr.start);
-            match start.and_then(|(_, node)| node.play.as_ref()) {
-                Some(path) => path,
-                None => return Ok(PromptPayloads::default()),
+            let mut prompts = HashMap::new();
+            for (name, node) in &ivr.nodes {
+                if let Some(path) = &node.play {
+                    let field = format!("ivr.nodes.{name}.play");
+                    prompts.insert(name.clone(), prompt_payloads(plan, path, &field)?);
+                }
             }
+            let menu = MenuAudio {
+                plan: Arc::new(ivr.clone()),
+                prompts,
+            };
+            Ok((PromptPayloads::default(), Some(menu)))
         }
-    };
+    }
+}
+
+fn prompt_payloads(
+    plan: &CampaignPlan,
+    path: &Path,
+    field: &str,
+) -> Result<PromptPayloads, Failure> {
     let prompt = load_prompt(path).map_err(|e| {
         Failure::usage(anyhow::Error::new(e).context(format!(
-            "the campaign prompt {} (from {}) cannot be played",
+            "{field}: {} (from {}) cannot be played",
             path.display(),
             plan.source.display()
         )))
@@ -209,8 +224,12 @@ async fn dial(
     }
 }
 
+/// Keys the in-process carrier's callees press, 1 s after answering and 1.5 s apart, by the
+/// number's last digit: enough for the demo's menu to take every path.
+const SIMULATE_KEYS: &[(&str, &str)] = &[("6", "21"), ("7", "22"), ("8", ""), ("", "1")];
+
 /// The in-process carrier: digit-coded outcomes, everything else answered after a short
-/// ring; it never hangs up before our prompt ends.
+/// ring; it never hangs up before our prompt ends; callees press keys ([`SIMULATE_KEYS`]).
 async fn start_simulator() -> Result<SimServer, Failure> {
     let config = SimConfig {
         mix: Mix {
@@ -232,6 +251,14 @@ async fn start_simulator() -> Result<SimServer, Failure> {
         },
         capacity: None,
         demand_auth: false,
+        keys: SIMULATE_KEYS
+            .iter()
+            .map(|(suffix, keys)| KeyRule {
+                suffix: suffix.to_string(),
+                keys: keys.to_string(),
+            })
+            .collect(),
+        key_delay: Duration::from_secs(1),
     };
     let media = SimMedia {
         ip: [127, 0, 0, 1].into(),

@@ -17,7 +17,7 @@ use crate::campaign::Secret;
 use crate::exit::ExitStatus;
 use crate::net::sip::uas::{SimMedia, SimServer};
 use crate::net::sip::{DigestCredential, EndpointConfig};
-use crate::sim::{DurationRange, Mix, SimConfig, Simulator, StatsReport};
+use crate::sim::{DurationRange, KeyRule, Mix, SimConfig, Simulator, StatsReport};
 
 /// Arguments of `dialer sim`.
 #[derive(Debug, Args)]
@@ -67,6 +67,17 @@ pub struct SimArgs {
     /// Echo received RTP back to the caller
     #[arg(long)]
     pub echo: bool,
+    /// Keys every answered callee presses (RFC 4733, the caller's telephone-event type),
+    /// e.g. 12#
+    #[arg(long, value_name = "KEYS", value_parser = parse_keys)]
+    pub dtmf: Option<String>,
+    /// Keys pressed by callees whose number ends with SUFFIX (repeatable; the first match
+    /// wins, before --dtmf), e.g. --dtmf-for 0486=2 --dtmf-for 9=
+    #[arg(long, value_name = "SUFFIX=KEYS", value_parser = parse_key_rule)]
+    pub dtmf_for: Vec<KeyRule>,
+    /// When the first key is pressed after the answer; later keys follow 1.5 s apart
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub dtmf_delay: Duration,
     /// Stop after this long (e.g. 60s); default: until SIGINT/SIGTERM
     #[arg(long, value_parser = parse_duration)]
     pub duration: Option<Duration>,
@@ -96,6 +107,16 @@ async fn serve(args: SimArgs) -> Result<ExitStatus, Failure> {
         talk: args.talk,
         capacity: args.capacity,
         demand_auth: args.username.is_some(),
+        keys: args
+            .dtmf_for
+            .iter()
+            .cloned()
+            .chain(args.dtmf.iter().map(|keys| KeyRule {
+                suffix: String::new(),
+                keys: keys.clone(),
+            }))
+            .collect(),
+        key_delay: args.dtmf_delay,
     };
     let credential = args
         .username
@@ -210,4 +231,33 @@ mod tests {
         assert_eq!(parse_ports("30000-30010"), Ok((30000, 30010)));
         assert!(parse_ports("30010-30000").is_err());
     }
+}
+
+/// `--dtmf`: DTMF keys only.
+fn parse_keys(s: &str) -> Result<String, String> {
+    match s
+        .chars()
+        .find(|c| crate::media::dtmf::event_of(*c).is_none())
+    {
+        Some(bad) => Err(format!(
+            "`{bad}` is not a DTMF key; keys are 0-9, *, #, A-D"
+        )),
+        None => Ok(s.to_string()),
+    }
+}
+
+/// `--dtmf-for SUFFIX=KEYS`.
+fn parse_key_rule(s: &str) -> Result<KeyRule, String> {
+    let (suffix, keys) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: expected SUFFIX=KEYS, e.g. 0486=21"))?;
+    if !suffix.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "`{suffix}`: the suffix is the last digits of a number"
+        ));
+    }
+    Ok(KeyRule {
+        suffix: suffix.to_string(),
+        keys: parse_keys(keys)?,
+    })
 }

@@ -124,6 +124,53 @@ pub fn press_packets(key: char, duration_ms: u16) -> Vec<(bool, [u8; 4])> {
     out
 }
 
+/// One telephone-event packet of a scheduled sequence of key presses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScheduledPacket {
+    /// When to send it, from the start of the sequence.
+    pub at: std::time::Duration,
+    /// Its RTP timestamp, relative to the sequence's first (8 kHz units): the press's start.
+    pub timestamp: u32,
+    /// The marker bit (the first packet of a press).
+    pub marker: bool,
+    /// The 4-byte payload.
+    pub payload: [u8; 4],
+}
+
+/// Every packet of pressing `keys` (non-keys skipped), the first press `delay` after the
+/// start and each next one `gap` after the previous, each press held 100 ms; packets 50 ms
+/// apart within a press, the three end packets 20 ms apart.
+pub fn key_schedule(
+    keys: &str,
+    delay: std::time::Duration,
+    gap: std::time::Duration,
+) -> Vec<ScheduledPacket> {
+    use std::time::Duration;
+    const HELD_MS: u16 = 100;
+    let mut out = Vec::new();
+    let presses = keys.chars().filter(|k| event_of(*k).is_some());
+    for (i, key) in presses.enumerate() {
+        let start = delay + gap * i as u32;
+        let timestamp = (start.as_millis() as u32).wrapping_mul(8);
+        let packets = press_packets(key, HELD_MS);
+        let updates = packets.len() - 3;
+        for (j, (marker, payload)) in packets.into_iter().enumerate() {
+            let offset = if j < updates {
+                Duration::from_millis(50 * j as u64)
+            } else {
+                Duration::from_millis(50 * updates as u64 + 20 * (j - updates) as u64)
+            };
+            out.push(ScheduledPacket {
+                at: start + offset,
+                timestamp,
+                marker,
+                payload,
+            });
+        }
+    }
+    out
+}
+
 /// The key of a SIP INFO body: `application/dtmf-relay` (`Signal=5\r\nDuration=160`) or
 /// `application/dtmf` (`5`). `None` when the body names no DTMF key.
 pub fn key_of_info(content_type: &str, body: &str) -> Option<char> {
@@ -131,7 +178,9 @@ pub fn key_of_info(content_type: &str, body: &str) -> Option<char> {
     let signal = match kind.as_str() {
         "application/dtmf-relay" => body.lines().find_map(|line| {
             let (name, value) = line.split_once('=')?;
-            name.trim().eq_ignore_ascii_case("signal").then(|| value.trim())
+            name.trim()
+                .eq_ignore_ascii_case("signal")
+                .then(|| value.trim())
         })?,
         "application/dtmf" => body.trim(),
         _ => return None,
@@ -176,8 +225,15 @@ mod tests {
     fn a_press_is_reported_once_across_updates_and_triple_end() {
         let mut rx = DtmfReceiver::new();
         let packets = press_packets('5', 120);
-        assert_eq!(packets.len(), 2 + 3, "updates at 50 and 100 ms, then 3 ends");
-        assert!(packets[0].0 && !packets[1].0, "marker on the first packet only");
+        assert_eq!(
+            packets.len(),
+            2 + 3,
+            "updates at 50 and 100 ms, then 3 ends"
+        );
+        assert!(
+            packets[0].0 && !packets[1].0,
+            "marker on the first packet only"
+        );
         let keys: Vec<char> = packets
             .iter()
             .filter_map(|(_, p)| rx.on_packet(1000, p))
@@ -204,13 +260,42 @@ mod tests {
     }
 
     #[test]
+    fn a_schedule_decodes_to_the_keys_in_order() {
+        use std::time::Duration;
+        let packets = key_schedule("21x#", Duration::from_secs(1), Duration::from_millis(1500));
+        assert_eq!(packets.len(), 3 * 5, "x is not a key");
+        assert_eq!(packets[0].at, Duration::from_secs(1));
+        assert!(
+            packets.windows(2).all(|w| w[0].at <= w[1].at),
+            "in time order"
+        );
+        let mut rx = DtmfReceiver::new();
+        let keys: String = packets
+            .iter()
+            .filter_map(|p| rx.on_packet(p.timestamp, &p.payload))
+            .collect();
+        assert_eq!(keys, "21#");
+        assert_eq!(
+            packets[5].timestamp,
+            2500 * 8,
+            "second press starts 1.5 s later"
+        );
+    }
+
+    #[test]
     fn info_bodies() {
         let relay = "application/dtmf-relay";
-        assert_eq!(key_of_info(relay, "Signal=5\r\nDuration=160\r\n"), Some('5'));
+        assert_eq!(
+            key_of_info(relay, "Signal=5\r\nDuration=160\r\n"),
+            Some('5')
+        );
         assert_eq!(key_of_info(relay, "Signal= #\nDuration=100"), Some('#'));
         assert_eq!(key_of_info(relay, "Signal=10\r\n"), Some('*'));
         assert_eq!(key_of_info("application/dtmf", "7"), Some('7'));
-        assert_eq!(key_of_info("Application/DTMF-Relay; x=y", "signal=a"), Some('A'));
+        assert_eq!(
+            key_of_info("Application/DTMF-Relay; x=y", "signal=a"),
+            Some('A')
+        );
         assert_eq!(key_of_info("text/plain", "Signal=5"), None);
         assert_eq!(key_of_info(relay, "Duration=160"), None);
         assert_eq!(key_of_info(relay, "Signal=x"), None);

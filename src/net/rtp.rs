@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::campaign::Codec;
+use crate::media::dtmf::{DtmfReceiver, ScheduledPacket, key_schedule};
 use crate::media::rtp_packet::{
     FRAME, MAX_PACKET, Pacer, ReceiveStats, RtpStream, phase_offset, prompt_frame,
 };
@@ -65,10 +66,20 @@ pub async fn bind_in_range(
 /// What media tells the runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MediaEvent {
-    /// The prompt's last frame was sent.
+    /// The last frame of the prompt started as `generation` was sent (0: the prompt the
+    /// session started with; then each [`MediaSession::play`] returns the next number).
     PromptFinished {
         /// The call.
         call: CallKey,
+        /// Which prompt.
+        generation: u32,
+    },
+    /// The callee pressed a key (RFC 4733), reported once per press.
+    Digit {
+        /// The call.
+        call: CallKey,
+        /// `0-9`, `*`, `#`, `A-D`.
+        digit: char,
     },
 }
 
@@ -81,9 +92,10 @@ pub struct Playback {
     pub stream: RtpStream,
     /// The codec of `prompt`.
     pub codec: Codec,
-    /// The prompt, already encoded in `codec`, shared between calls.
-    pub prompt: Arc<[u8]>,
-    /// The telephone-event payload type of the answer, if any (counted apart).
+    /// The first prompt (generation 0), already encoded in `codec`, shared between calls;
+    /// `None` starts silent (an IVR plays its first node with [`MediaSession::play`]).
+    pub prompt: Option<Arc<[u8]>>,
+    /// The telephone-event payload type of the answer, if any (decoded into key presses).
     pub dtmf_pt: Option<u8>,
     /// The call's index, for its phase within the 20 ms period.
     pub phase_index: u64,
@@ -96,18 +108,30 @@ pub struct MediaReport {
     pub sent: u64,
     /// What was received.
     pub received: ReceiveStats,
-    /// The prompt played to its end.
+    /// The last prompt played to its end.
     pub prompt_finished: bool,
+}
+
+/// What the runtime asks of a running session.
+#[derive(Debug)]
+enum Control {
+    /// Play this prompt from its start, as generation `.1`.
+    Play(Arc<[u8]>, u32),
+    /// Stop playing (barge-in).
+    Stop,
 }
 
 /// A running media task; stop it to get the report.
 pub struct MediaSession {
     stop: CancellationToken,
     task: JoinHandle<MediaReport>,
+    control: mpsc::UnboundedSender<Control>,
+    generation: std::sync::atomic::AtomicU32,
 }
 
 impl MediaSession {
-    /// Starts sending `playback` from `socket` to `remote` and counting what comes back.
+    /// Starts sending `playback` from `socket` to `remote`, decoding key presses and counting
+    /// what comes back.
     pub async fn start(
         socket: UdpSocket,
         remote: SocketAddr,
@@ -116,8 +140,31 @@ impl MediaSession {
     ) -> Result<MediaSession, RtpIoError> {
         socket.connect(remote).await?;
         let stop = CancellationToken::new();
-        let task = tokio::spawn(play(socket, playback, events, stop.clone()));
-        Ok(MediaSession { stop, task })
+        let (control, commands) = mpsc::unbounded_channel();
+        let task = tokio::spawn(play(socket, playback, events, commands, stop.clone()));
+        Ok(MediaSession {
+            stop,
+            task,
+            control,
+            generation: std::sync::atomic::AtomicU32::new(0),
+        })
+    }
+
+    /// Replaces what is playing with `prompt` from its first frame (sequence numbers and
+    /// timestamps continue; the first packet carries the marker bit). Returns the generation
+    /// its [`MediaEvent::PromptFinished`] will carry.
+    pub fn play(&self, prompt: Arc<[u8]>) -> u32 {
+        let generation = self
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        let _ = self.control.send(Control::Play(prompt, generation));
+        generation
+    }
+
+    /// Stops playing at once; no `PromptFinished` comes for the stopped prompt.
+    pub fn stop_playing(&self) {
+        let _ = self.control.send(Control::Stop);
     }
 
     /// Stops the task and returns its counters.
@@ -127,25 +174,43 @@ impl MediaSession {
     }
 }
 
+/// The prompt being played: its bytes, generation and the tick of its first frame.
+struct Playing {
+    prompt: Arc<[u8]>,
+    generation: u32,
+    first_tick: Option<u64>,
+}
+
 async fn play(
     socket: UdpSocket,
     p: Playback,
     events: mpsc::UnboundedSender<MediaEvent>,
+    mut commands: mpsc::UnboundedReceiver<Control>,
     stop: CancellationToken,
 ) -> MediaReport {
     let mut report = MediaReport::default();
     let mut pacer = Pacer::new(clock::instant() + phase_offset(p.phase_index));
     let mut out = [0u8; MAX_PACKET];
     let mut inbuf = [0u8; 2048];
+    let mut dtmf = DtmfReceiver::new();
+    let mut playing = p.prompt.clone().map(|prompt| Playing {
+        prompt,
+        generation: 0,
+        first_tick: None,
+    });
     loop {
         let due = tokio::time::Instant::from_std(pacer.deadline());
         tokio::select! {
             () = stop.cancelled() => break,
-            () = tokio::time::sleep_until(due), if !report.prompt_finished => {
+            () = tokio::time::sleep_until(due), if playing.is_some() => {
                 let tick = pacer.on_wake(clock::instant());
-                match prompt_frame(&p.prompt, tick.index, p.codec) {
+                let Some(now_playing) = playing.as_mut() else { continue };
+                let first = *now_playing.first_tick.get_or_insert(tick.index);
+                let frame_index = tick.index - first;
+                match prompt_frame(&now_playing.prompt, frame_index, p.codec) {
                     Some(frame) => {
-                        let Ok(n) = p.stream.build(tick.index, tick.marker, &frame, &mut out) else {
+                        let marker = tick.marker || frame_index == 0;
+                        let Ok(n) = p.stream.build(tick.index, marker, &frame, &mut out) else {
                             break;
                         };
                         // A refused send (ICMP unreachable on a connected socket) is not fatal:
@@ -156,14 +221,29 @@ async fn play(
                     }
                     None => {
                         report.prompt_finished = true;
-                        let _ = events.send(MediaEvent::PromptFinished { call: p.call });
+                        let generation = now_playing.generation;
+                        playing = None;
+                        let _ = events.send(MediaEvent::PromptFinished { call: p.call, generation });
                     }
                 }
             }
+            Some(command) = commands.recv() => match command {
+                Control::Play(prompt, generation) => {
+                    report.prompt_finished = false;
+                    // After a silent gap the pacer's stall jump moves sequence and timestamp
+                    // to the present (with the marker bit) instead of bursting frames owed.
+                    playing = Some(Playing { prompt, generation, first_tick: None });
+                }
+                Control::Stop => playing = None,
+            },
             received = socket.recv(&mut inbuf) => {
                 if let Ok(n) = received {
+                    let packet = &inbuf[..n];
                     let pt = p.stream.payload_type;
-                    let _ = report.received.observe(&inbuf[..n], pt, p.dtmf_pt);
+                    let _ = report.received.observe(packet, pt, p.dtmf_pt);
+                    if let Some(digit) = key_press(&mut dtmf, packet, p.dtmf_pt) {
+                        let _ = events.send(MediaEvent::Digit { call: p.call, digit });
+                    }
                 }
             }
         }
@@ -171,7 +251,32 @@ async fn play(
     report
 }
 
-/// A simulator's per-call RTP endpoint: counts packets and optionally echoes them back.
+/// The key pressed, when `packet` is the first packet of a new RFC 4733 event.
+fn key_press(dtmf: &mut DtmfReceiver, packet: &[u8], dtmf_pt: Option<u8>) -> Option<char> {
+    let reader = rtp_rs::RtpReader::new(packet).ok()?;
+    if Some(reader.payload_type()) != dtmf_pt {
+        return None;
+    }
+    dtmf.on_packet(reader.timestamp(), reader.payload())
+}
+
+/// Key presses a simulated callee makes: where to, with which payload type, which keys.
+#[derive(Debug, Clone)]
+pub struct KeyPresses {
+    /// The caller's RTP address (from its offer).
+    pub to: SocketAddr,
+    /// The caller's telephone-event payload type.
+    pub payload_type: u8,
+    /// The keys, in order.
+    pub keys: String,
+    /// When the first key is pressed.
+    pub delay: Duration,
+    /// Between presses.
+    pub gap: Duration,
+}
+
+/// A simulator's per-call RTP endpoint: counts packets, optionally echoes them back, and
+/// presses keys (RFC 4733) on a schedule.
 pub struct RtpEcho {
     stop: CancellationToken,
     task: JoinHandle<u64>,
@@ -179,17 +284,24 @@ pub struct RtpEcho {
 }
 
 impl RtpEcho {
-    /// Starts counting (and echoing, if `echo`) on `socket`.
-    pub fn start(socket: UdpSocket, echo: bool) -> Result<RtpEcho, RtpIoError> {
+    /// Starts counting (and echoing, if `echo`; pressing `keys`, if any) on `socket`.
+    pub fn start(
+        socket: UdpSocket,
+        echo: bool,
+        keys: Option<KeyPresses>,
+    ) -> Result<RtpEcho, RtpIoError> {
         let local = socket.local_addr()?;
         let stop = CancellationToken::new();
         let token = stop.clone();
         let task = tokio::spawn(async move {
             let mut buf = [0u8; 2048];
             let mut packets = 0u64;
+            let mut presses = PressSender::new(keys);
             loop {
+                let next = presses.next_due();
                 tokio::select! {
                     () = token.cancelled() => break,
+                    () = sleep_until_opt(next) => presses.send_due(&socket).await,
                     r = socket.recv_from(&mut buf) => {
                         let Ok((n, from)) = r else { continue };
                         if rtp_rs::RtpReader::new(&buf[..n]).is_ok() {
@@ -215,6 +327,81 @@ impl RtpEcho {
     pub async fn stop(self) -> u64 {
         self.stop.cancel();
         self.task.await.unwrap_or(0)
+    }
+}
+
+/// Sends a [`KeyPresses`] schedule as RTP, packet by packet as each falls due.
+struct PressSender {
+    start: std::time::Instant,
+    to: Option<SocketAddr>,
+    payload_type: u8,
+    packets: std::collections::VecDeque<ScheduledPacket>,
+    ssrc: u32,
+    seq: u16,
+    first_ts: u32,
+}
+
+impl PressSender {
+    fn new(keys: Option<KeyPresses>) -> Self {
+        let start = clock::instant();
+        // Arbitrary but fixed per call: nothing here needs to be unpredictable.
+        let mix = start.elapsed().subsec_nanos();
+        match keys {
+            Some(k) => PressSender {
+                start,
+                to: Some(k.to),
+                payload_type: k.payload_type,
+                packets: key_schedule(&k.keys, k.delay, k.gap).into(),
+                ssrc: mix ^ 0x5EED_D7F0,
+                seq: mix as u16,
+                first_ts: mix.rotate_left(13),
+            },
+            None => PressSender {
+                start,
+                to: None,
+                payload_type: 0,
+                packets: Default::default(),
+                ssrc: 0,
+                seq: 0,
+                first_ts: 0,
+            },
+        }
+    }
+
+    fn next_due(&self) -> Option<std::time::Instant> {
+        self.packets.front().map(|p| self.start + p.at)
+    }
+
+    async fn send_due(&mut self, socket: &UdpSocket) {
+        let now = clock::instant();
+        let Some(to) = self.to else { return };
+        let mut out = [0u8; 64];
+        while let Some(p) = self.packets.front().copied() {
+            if self.start + p.at > now {
+                break;
+            }
+            self.packets.pop_front();
+            let built = rtp_rs::RtpPacketBuilder::new()
+                .payload_type(self.payload_type)
+                .ssrc(self.ssrc)
+                .sequence(rtp_rs::Seq::from(self.seq))
+                .timestamp(self.first_ts.wrapping_add(p.timestamp))
+                .marked(p.marker)
+                .payload(&p.payload)
+                .build_into(&mut out);
+            self.seq = self.seq.wrapping_add(1);
+            if let Ok(n) = built {
+                let _ = socket.send_to(&out[..n], to).await;
+            }
+        }
+    }
+}
+
+/// Sleeps until `at`, or forever when `None`.
+async fn sleep_until_opt(at: Option<std::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+        None => std::future::pending().await,
     }
 }
 

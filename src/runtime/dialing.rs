@@ -13,7 +13,7 @@ use crate::media::sdp::{AudioDescription, OFFER_DTMF_PT};
 use crate::net::clock;
 use crate::net::rtp::{MediaEvent, bind_in_range};
 use crate::net::sip::{CallKey, InviteRequest, SipEvent};
-use crate::store::{NewAttempt, NumberUpdate};
+use crate::store::{DncSource, NewAttempt, NumberUpdate};
 
 impl Engine {
     /// Writes the attempt row, then lets the INVITE go. False when the call could not start
@@ -84,19 +84,36 @@ impl Engine {
 
     /// Executes call `key`'s outputs and records it when it is over.
     pub(super) async fn drive(&mut self, key: CallKey) -> Result<(), RunError> {
-        let io = CallIo {
-            endpoint: &self.endpoint,
-            media_events: &self.media_tx,
-            codecs: &self.s.plan.call.codecs,
-            prompt: &self.s.prompt,
-        };
+        let io = CallIo::new(&self.endpoint, &self.media_tx, &self.s);
         let Some(live) = self.calls.get_mut(&key) else {
             return Ok(());
         };
         live.drain(key, &io).await;
-        if live.is_over(clock::instant()) {
+        let opted_out = std::mem::take(&mut live.wants_dnc).then(|| live.job.number.e164.clone());
+        let over = live.is_over(clock::instant());
+        if let Some(number) = opted_out {
+            self.list_opt_out(&number)?;
+        }
+        if over {
             self.finish(key).await?;
         }
+        Ok(())
+    }
+
+    /// A callee chose `dnc: true` in the menu: listed in the database at once, so no later
+    /// claim of this run or any other campaign dials the number again.
+    fn list_opt_out(&mut self, number: &crate::campaign::E164) -> Result<(), RunError> {
+        let source = DncSource::Ivr(self.s.plan.name.clone());
+        self.store.dnc_add(
+            [number],
+            &source,
+            Some("pressed opt-out in the IVR"),
+            clock::now(),
+        )?;
+        tracing::info!(
+            number = %mask(number, self.s.show_numbers),
+            "the callee opted out: added to the do-not-call list"
+        );
         Ok(())
     }
 
@@ -117,10 +134,17 @@ impl Engine {
     }
 
     pub(super) async fn on_media(&mut self, ev: MediaEvent) -> Result<(), RunError> {
-        let MediaEvent::PromptFinished { call: key } = ev;
+        let key = match ev {
+            MediaEvent::PromptFinished { call, .. } | MediaEvent::Digit { call, .. } => call,
+        };
+        let io = CallIo::new(&self.endpoint, &self.media_tx, &self.s);
         if let Some(live) = self.calls.get_mut(&key) {
-            live.call
-                .handle_input(clock::instant(), CallInput::PromptFinished);
+            match ev {
+                MediaEvent::PromptFinished { generation, .. } => {
+                    live.on_prompt_finished(generation, &io)
+                }
+                MediaEvent::Digit { digit, .. } => live.on_digit(digit, &io),
+            }
         }
         self.drive(key).await
     }
@@ -134,8 +158,9 @@ impl Engine {
             .map(|(k, _)| *k)
             .collect();
         for key in due {
+            let io = CallIo::new(&self.endpoint, &self.media_tx, &self.s);
             if let Some(live) = self.calls.get_mut(&key) {
-                live.call.handle_timeout(now);
+                live.on_timeout(now, &io);
             }
             self.drive(key).await?;
         }
@@ -153,7 +178,9 @@ impl Engine {
             return Ok(());
         };
         let now = clock::now();
-        let result = attempt_result(&rec, live.media.as_ref());
+        let mut result = attempt_result(&rec, live.media.as_ref());
+        result.dtmf = std::mem::take(&mut live.digits);
+        result.ivr_result = live.ivr_result.take();
         let trunk = self.s.trunks[live.trunk].name.clone();
         let shown = mask(&live.job.number.e164, self.s.show_numbers);
         if rec.pause_trunk {

@@ -1,6 +1,7 @@
 //! One call in flight: the call core plus what the adapters hold for it (the INVITE to send,
-//! the RTP socket, the media task, the answer SDP). [`LiveCall::drain`] executes the core's
-//! outputs; it never decides anything itself.
+//! the RTP socket, the media task, the answer SDP) and, on an IVR campaign, its
+//! [`Menu`]. [`LiveCall::drain`] executes the call core's outputs and `run_menu` the menu's;
+//! neither decides anything itself.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -8,8 +9,8 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
-use super::PromptPayloads;
-use crate::call::{Call, CallInput, CallOutput, CallRecord};
+use super::{MenuAudio, PromptPayloads};
+use crate::call::{Call, CallInput, CallOutput, CallRecord, Menu, MenuOutput};
 use crate::campaign::Codec;
 use crate::media::rtp_packet::RtpStream;
 use crate::media::sdp::negotiate;
@@ -39,6 +40,24 @@ pub(super) struct CallIo<'a> {
     pub media_events: &'a mpsc::UnboundedSender<MediaEvent>,
     pub codecs: &'a [Codec],
     pub prompt: &'a PromptPayloads,
+    pub menu: Option<&'a MenuAudio>,
+}
+
+impl<'a> CallIo<'a> {
+    /// Borrows what calls share from the endpoint, the event channel and the run's settings.
+    pub fn new(
+        endpoint: &'a SipEndpoint,
+        media_events: &'a mpsc::UnboundedSender<MediaEvent>,
+        s: &'a super::RunSettings,
+    ) -> Self {
+        CallIo {
+            endpoint,
+            media_events,
+            codecs: &s.plan.call.codecs,
+            prompt: &s.prompt,
+            menu: s.menu.as_ref(),
+        }
+    }
 }
 
 /// One call in flight.
@@ -55,6 +74,18 @@ pub(super) struct LiveCall {
     pub record: Option<CallRecord>,
     pub released: bool,
     give_up_at: Option<Instant>,
+    /// The negotiated codec once answered (which payload of a node's prompt to play).
+    codec: Option<Codec>,
+    /// The IVR walk, from the answer on.
+    menu: Option<Menu>,
+    /// The generation of the prompt the menu is waiting on.
+    generation: u32,
+    /// Every key the callee pressed, in order (the attempt's `dtmf`).
+    pub digits: String,
+    /// The IVR result label reached.
+    pub ivr_result: Option<String>,
+    /// The menu reached a `dnc: true` node: the engine lists the number (once).
+    pub wants_dnc: bool,
 }
 
 impl LiveCall {
@@ -79,6 +110,12 @@ impl LiveCall {
             record: None,
             released: false,
             give_up_at: None,
+            codec: None,
+            menu: None,
+            generation: 0,
+            digits: String::new(),
+            ivr_result: None,
+            wants_dnc: false,
         }
     }
 
@@ -123,10 +160,9 @@ impl LiveCall {
         };
         let started = match ready {
             Ok((neg, socket)) => {
-                let prompt = match neg.codec {
-                    Codec::Pcmu => io.prompt.pcmu.clone(),
-                    Codec::Pcma => io.prompt.pcma.clone(),
-                };
+                self.codec = Some(neg.codec);
+                // An IVR starts silent: the menu plays its first node itself.
+                let prompt = io.menu.is_none().then(|| payload(io.prompt, neg.codec));
                 let playback = Playback {
                     call: key,
                     stream: stream_for(key, neg.payload_type),
@@ -140,10 +176,86 @@ impl LiveCall {
             Err(e) => Err(e),
         };
         match started {
-            Ok(session) => self.session = Some(session),
+            Ok(session) => {
+                self.session = Some(session);
+                if let Some(audio) = io.menu {
+                    self.menu = Some(Menu::new(audio.plan.clone(), clock::instant()));
+                    self.run_menu(io);
+                }
+            }
             Err(detail) => {
                 tracing::warn!(call = key, %detail, "cannot play the prompt: hanging up");
                 self.call.handle_input(clock::instant(), CallInput::Hangup);
+            }
+        }
+    }
+
+    /// A key press (RFC 4733, or SIP INFO): recorded, and fed to the menu if there is one.
+    pub fn on_digit(&mut self, digit: char, io: &CallIo<'_>) {
+        self.digits.push(digit);
+        if let Some(menu) = self.menu.as_mut() {
+            menu.handle_digit(clock::instant(), digit);
+            self.run_menu(io);
+        }
+    }
+
+    /// A prompt ended: the menu's current one moves the menu on; without a menu the call's
+    /// only prompt is over.
+    pub fn on_prompt_finished(&mut self, generation: u32, io: &CallIo<'_>) {
+        let now = clock::instant();
+        match self.menu.as_mut() {
+            Some(menu) if generation == self.generation => {
+                menu.handle_prompt_finished(now);
+                self.run_menu(io);
+            }
+            Some(_) => {} // a prompt the menu already replaced
+            None => self.call.handle_input(now, CallInput::PromptFinished),
+        }
+    }
+
+    /// Fires whatever is due: the call core's timers and the menu's.
+    pub fn on_timeout(&mut self, now: Instant, io: &CallIo<'_>) {
+        if self.call.poll_timeout().is_some_and(|t| t <= now) {
+            self.call.handle_timeout(now);
+        }
+        if let Some(menu) = self.menu.as_mut()
+            && menu.poll_timeout().is_some_and(|t| t <= now)
+        {
+            menu.handle_timeout(now);
+            self.run_menu(io);
+        }
+    }
+
+    /// Executes the menu's outputs.
+    fn run_menu(&mut self, io: &CallIo<'_>) {
+        let Some(menu) = self.menu.as_mut() else {
+            return;
+        };
+        while let Some(out) = menu.poll_output() {
+            match out {
+                MenuOutput::Play { node } => {
+                    let prompt = io
+                        .menu
+                        .and_then(|m| m.prompts.get(&node))
+                        .zip(self.codec)
+                        .map(|(p, codec)| payload(p, codec));
+                    match (prompt, self.session.as_ref()) {
+                        (Some(prompt), Some(session)) => self.generation = session.play(prompt),
+                        // A node without audio: it is over at once.
+                        _ => menu.handle_prompt_finished(clock::instant()),
+                    }
+                }
+                MenuOutput::StopPlaying => {
+                    if let Some(session) = self.session.as_ref() {
+                        session.stop_playing();
+                    }
+                }
+                MenuOutput::Result(label) => self.ivr_result = Some(label),
+                MenuOutput::AddToDnc => self.wants_dnc = true,
+                MenuOutput::Hangup => {
+                    self.call
+                        .handle_input(clock::instant(), CallInput::PromptFinished);
+                }
             }
         }
     }
@@ -163,10 +275,11 @@ impl LiveCall {
     /// When this call next needs a wake-up: its core's timers, or the release bound.
     pub fn next_wake(&self) -> Option<Instant> {
         let bound = if self.released { None } else { self.give_up_at };
-        match (self.call.poll_timeout(), bound) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let menu = self.menu.as_ref().and_then(Menu::poll_timeout);
+        [self.call.poll_timeout(), bound, menu]
+            .into_iter()
+            .flatten()
+            .min()
     }
 }
 
@@ -179,6 +292,14 @@ async fn start_session(
     MediaSession::start(socket, remote, playback, events)
         .await
         .map_err(|e| e.to_string())
+}
+
+/// `prompt` in `codec`'s law.
+fn payload(prompt: &PromptPayloads, codec: Codec) -> std::sync::Arc<[u8]> {
+    match codec {
+        Codec::Pcmu => prompt.pcmu.clone(),
+        Codec::Pcma => prompt.pcma.clone(),
+    }
 }
 
 /// Header fields of a call's outgoing stream. RFC 3550 wants SSRC, sequence and timestamp

@@ -90,6 +90,9 @@ pub struct RunSettings {
     pub trunks: Vec<TrunkTarget>,
     /// The prompt, encoded once per law: µ-law and A-law bytes (whole 20 ms frames).
     pub prompt: PromptPayloads,
+    /// The IVR menu and every node's prompt, when the campaign has `ivr:` (then `prompt` is
+    /// unused).
+    pub menu: Option<MenuAudio>,
     /// The database file.
     pub db: PathBuf,
     /// With work left only outside the calling window, stop ([`RunEnd::WindowClosed`])
@@ -117,6 +120,15 @@ impl From<&crate::media::prompt::Prompt> for PromptPayloads {
             pcma: p.pcma.clone(),
         }
     }
+}
+
+/// An IVR menu ready to run: the plan and each node's prompt, loaded once and shared.
+#[derive(Debug, Clone)]
+pub struct MenuAudio {
+    /// The validated menu.
+    pub plan: Arc<crate::campaign::IvrPlan>,
+    /// Node name -> its prompt (nodes without `play` are absent).
+    pub prompts: std::collections::HashMap<String, PromptPayloads>,
 }
 
 /// How a run ended (the CLI maps it to an exit status).

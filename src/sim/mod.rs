@@ -72,7 +72,25 @@ pub struct SimConfig {
     pub capacity: Option<u32>,
     /// Digest credentials are demanded from every INVITE.
     pub demand_auth: bool,
+    /// Keys answered callees press (RFC 4733), by the end of the called number: the first
+    /// rule whose suffix matches wins; an empty suffix matches every number.
+    pub keys: Vec<KeyRule>,
+    /// When the first key is pressed after the answer.
+    pub key_delay: Duration,
 }
+
+/// Keys pressed by callees whose number ends with `suffix`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRule {
+    /// The end of the called number (`""`: every number).
+    pub suffix: String,
+    /// The keys, in order (`""`: none).
+    pub keys: String,
+}
+
+/// Time between two key presses of one callee: long enough for the menu to move to the next
+/// node and start its prompt, so the next key also shows barge-in.
+pub const KEY_GAP: Duration = Duration::from_millis(1500);
 
 /// What to do with one INVITE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +157,20 @@ impl Simulator {
             active: 0,
             stats: SimStats::default(),
         }
+    }
+
+    /// When callees press their first key after answering.
+    pub fn key_delay(&self) -> Duration {
+        self.config.key_delay
+    }
+
+    /// The keys the callee at `number` presses after answering (empty: none).
+    pub fn keys_for(&self, number: &str) -> &str {
+        self.config
+            .keys
+            .iter()
+            .find(|rule| number.ends_with(&rule.suffix))
+            .map_or("", |rule| rule.keys.as_str())
     }
 
     /// Decides what to do with an INVITE to `number` arriving at `now`. `authorized` tells
@@ -246,6 +278,8 @@ mod tests {
             },
             capacity: None,
             demand_auth: false,
+            keys: Vec::new(),
+            key_delay: Duration::ZERO,
         }
     }
 

@@ -25,8 +25,8 @@ use super::{DigestCredential, EndpointConfig, SipError, Stack};
 use crate::campaign::Codec;
 use crate::media::sdp::{AudioDescription, negotiate};
 use crate::net::clock;
-use crate::net::rtp::{RtpEcho, bind_in_range};
-use crate::sim::{Decision, Simulator, StatsReport};
+use crate::net::rtp::{KeyPresses, RtpEcho, bind_in_range};
+use crate::sim::{Decision, KEY_GAP, Simulator, StatsReport};
 
 /// Where the simulator's RTP sockets live.
 #[derive(Debug, Clone)]
@@ -46,6 +46,7 @@ struct UasShared {
     media: SimMedia,
     credential: Option<DigestCredential>,
     nonces: AtomicU64,
+    key_delay: Duration,
 }
 
 /// A running simulator endpoint.
@@ -68,7 +69,9 @@ impl SimServer {
             uri: text.clone(),
             detail: e.to_string(),
         })?;
+        let key_delay = sim.key_delay();
         let shared = Arc::new(UasShared {
+            key_delay,
             dialogs: stack.dialogs.clone(),
             contact,
             sim: Mutex::new(sim),
@@ -150,9 +153,10 @@ async fn on_invite(shared: Arc<UasShared>, mut tx: Transaction) {
         .as_ref()
         .is_none_or(|c| authorized(&tx, c));
     let number = tx.original.uri.user().unwrap_or_default().to_string();
-    let decision = {
+    let (decision, keys) = {
         let mut sim = shared.sim.lock().unwrap_or_else(|e| e.into_inner());
-        sim.on_invite(clock::instant(), &number, authorized)
+        let decision = sim.on_invite(clock::instant(), &number, authorized);
+        (decision, sim.keys_for(&number).to_string())
     };
     match decision {
         Decision::Challenge => {
@@ -182,7 +186,7 @@ async fn on_invite(shared: Arc<UasShared>, mut tx: Transaction) {
             let _ = tx.reply(StatusCode::from(code)).await;
             end(&shared, code, 0);
         }
-        decision => run_dialog(shared, tx, decision).await,
+        decision => run_dialog(shared, tx, decision, keys).await,
     }
 }
 
@@ -207,7 +211,7 @@ fn end(shared: &UasShared, code: u16, rtp_packets: u64) {
     sim.on_end(code, rtp_packets);
 }
 
-async fn run_dialog(shared: Arc<UasShared>, mut tx: Transaction, decision: Decision) {
+async fn run_dialog(shared: Arc<UasShared>, mut tx: Transaction, decision: Decision, keys: String) {
     let (state_tx, mut states) = shared.dialogs.new_dialog_state_channel();
     let contact = Some(shared.contact.clone());
     let Ok(dialog) = shared
@@ -232,7 +236,7 @@ async fn run_dialog(shared: Arc<UasShared>, mut tx: Transaction, decision: Decis
             }
         }
         Decision::Answer { ring, talk } if !wait_end(&mut states, ring).await => {
-            answer(&shared, &dialog, &mut states, talk).await
+            answer(&shared, &dialog, &mut states, talk, &keys).await
         }
         Decision::RingUntilCancel => {
             // Bounded: a caller that never cancels still frees the simulator.
@@ -247,13 +251,15 @@ async fn run_dialog(shared: Arc<UasShared>, mut tx: Transaction, decision: Decis
     end(&shared, code, packets);
 }
 
-/// Answers with the caller's first G.711 codec, counts RTP, hangs up after `talk` unless the
-/// caller does first. Returns (final code, RTP packets received).
+/// Answers with the caller's first G.711 codec, counts RTP, presses `keys` (when the caller
+/// offered telephone-event), hangs up after `talk` unless the caller does first. Returns
+/// (final code, RTP packets received).
 async fn answer(
     shared: &UasShared,
     dialog: &InviteDialog,
     states: &mut DialogStateReceiver,
     talk: Duration,
+    keys: &str,
 ) -> (u16, u64) {
     let offer = dialog.initial_request().body;
     let Ok(neg) = negotiate(&offer, &[Codec::Pcmu, Codec::Pcma]) else {
@@ -266,7 +272,17 @@ async fn answer(
         let _ = dialog.reject(Some(StatusCode::ServiceUnavailable), None);
         return (503, 0);
     };
-    let Ok(echo) = RtpEcho::start(socket, media.echo) else {
+    let presses = neg
+        .dtmf_pt
+        .filter(|_| !keys.is_empty())
+        .map(|payload_type| KeyPresses {
+            to: neg.remote,
+            payload_type,
+            keys: keys.to_string(),
+            delay: shared.key_delay,
+            gap: KEY_GAP,
+        });
+    let Ok(echo) = RtpEcho::start(socket, media.echo, presses) else {
         let _ = dialog.reject(Some(StatusCode::ServiceUnavailable), None);
         return (503, 0);
     };
