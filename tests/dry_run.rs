@@ -86,7 +86,12 @@ fn text_report_names_counts_prompts_and_timeline() {
         .stdout(
             predicate::str::contains("dialable")
                 .and(predicate::str::contains("57"))
-                .and(predicate::str::contains("reminder.wav"))
+                .and(predicate::str::contains("menu.wav"))
+                .and(predicate::str::contains("Menu     starts at `menu`"))
+                .and(predicate::str::contains(
+                    "optout     plays optout.wav; result opted_out; adds the number to the \
+                     do-not-call list; then hangs up",
+                ))
                 .and(predicate::str::contains("Timeline"))
                 .and(predicate::str::contains("emergency-or-service-number 1")),
         );

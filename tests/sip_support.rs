@@ -229,7 +229,7 @@ pub async fn dial(d: Dial) -> Dialed {
                             first_ts: 1_000,
                         },
                         codec: neg.codec,
-                        prompt: Arc::from(vec![0x55u8; 160 * d.prompt_frames]),
+                        prompt: Some(Arc::from(vec![0x55u8; 160 * d.prompt_frames])),
                         dtmf_pt: neg.dtmf_pt,
                         phase_index: 3,
                     };

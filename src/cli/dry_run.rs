@@ -3,6 +3,7 @@
 //! numbers file goes through the same screening and the same policy judgement as `run`.
 
 mod explain;
+mod menu;
 mod report;
 
 use std::collections::{BTreeMap, HashMap};
@@ -133,6 +134,7 @@ pub fn execute(args: DryRunArgs, global: &GlobalArgs) -> Result<ExitStatus, Fail
             trunks: report::trunks_of(&plan),
             timeline: estimate(&plan, &prompts, &zones, now),
             prompts: prompts.clone(),
+            menu: menu::menu_of(&plan),
             zones,
             database: facts.database,
             counts: counts.clone(),

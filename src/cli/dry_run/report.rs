@@ -28,6 +28,8 @@ pub struct Report {
     pub trunks: Vec<TrunkView>,
     /// Every prompt the campaign plays.
     pub prompts: Vec<PromptView>,
+    /// The IVR menu, when the campaign has one.
+    pub menu: Option<super::menu::MenuView>,
     /// Numbers to dial by the zone they are called in.
     pub zones: BTreeMap<String, u64>,
     /// The estimated timeline, when anything is to be dialed.
@@ -171,6 +173,9 @@ impl Report {
                 out,
                 "Prompt   none: answered calls hear silence and are hung up"
             )?;
+        }
+        if let Some(menu) = &self.menu {
+            menu.write_text(out)?;
         }
         for (zone, n) in &self.zones {
             writeln!(out, "Zone     {zone}: {n} numbers")?;
