@@ -11,6 +11,7 @@ mod dnc;
 mod dry_run;
 mod export;
 mod import;
+mod ivr;
 mod man;
 mod numbers;
 mod report;

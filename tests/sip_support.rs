@@ -61,6 +61,17 @@ impl Sipp {
         calls: u32,
         keys: &[(&str, String)],
     ) -> Sipp {
+        Sipp::uas_with_args(scenario, fill, calls, keys, &[])
+    }
+
+    /// Like [`Sipp::uas_filled`], with extra command-line arguments (e.g. `-mp PORT`).
+    pub fn uas_with_args(
+        scenario: &str,
+        fill: &[(&str, String)],
+        calls: u32,
+        keys: &[(&str, String)],
+        extra: &[String],
+    ) -> Sipp {
         let port = free_udp_port();
         let mut path = repo_root().join("tests/sipp").join(scenario);
         let mut filled = None;
@@ -93,6 +104,7 @@ impl Sipp {
                 "-timeout_error",
             ])
             .args(["-nostdin", "-nr"])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());

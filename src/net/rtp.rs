@@ -22,6 +22,7 @@ use crate::media::dtmf::{DtmfReceiver, ScheduledPacket, key_schedule};
 use crate::media::rtp_packet::{
     FRAME, MAX_PACKET, Pacer, ReceiveStats, RtpStream, phase_offset, prompt_frame,
 };
+use crate::media::sdp::OFFER_DTMF_PT;
 use crate::net::clock;
 use crate::net::sip::CallKey;
 
@@ -252,9 +253,15 @@ async fn play(
 }
 
 /// The key pressed, when `packet` is the first packet of a new RFC 4733 event.
+///
+/// Telephone-events are taken with the answer's payload type, and with our offer's when the
+/// answer negotiated the event at all: RFC 3264 has each side send with the numbers the
+/// receiver declared (the callee should use our 101), yet many gateways send with the number
+/// of their own answer. Accepting both costs nothing; either is never the audio's type.
 fn key_press(dtmf: &mut DtmfReceiver, packet: &[u8], dtmf_pt: Option<u8>) -> Option<char> {
     let reader = rtp_rs::RtpReader::new(packet).ok()?;
-    if Some(reader.payload_type()) != dtmf_pt {
+    let pt = reader.payload_type();
+    if dtmf_pt.is_none() || (Some(pt) != dtmf_pt && pt != OFFER_DTMF_PT) {
         return None;
     }
     dtmf.on_packet(reader.timestamp(), reader.payload())

@@ -68,7 +68,9 @@ fn the_demo_runs_to_the_end_against_the_simulator() {
         )
         .unwrap();
     let answered: Vec<(String, String, Option<String>, i64, i64)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .unwrap()
         .map(Result::unwrap)
         .collect();
@@ -87,7 +89,11 @@ fn the_demo_runs_to_the_end_against_the_simulator() {
         assert!(*received >= 4 * keys.len() as i64, "{e164}: {received}");
         assert!(*sent > 50, "{e164}: {sent}");
     }
-    assert_eq!(results.len(), 4, "every path of the menu was taken: {results:?}");
+    assert_eq!(
+        results.len(),
+        4,
+        "every path of the menu was taken: {results:?}"
+    );
     // Barge-in: a callee pressing 1 one second in stops the 8.2 s menu prompt (410 frames)
     // and hears the 4.2 s thanks (210): well under the two prompts in full.
     let confirmed: Vec<i64> = answered
