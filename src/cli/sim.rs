@@ -213,26 +213,6 @@ fn parse_ports(s: &str) -> Result<(u16, u16), String> {
     Ok((a, b))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges_and_durations_parse() {
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert!(parse_duration("2h").is_err());
-        let r = parse_range("1s-3s").unwrap();
-        assert_eq!(
-            (r.min, r.max),
-            (Duration::from_secs(1), Duration::from_secs(3))
-        );
-        assert!(parse_range("3s-1s").is_err());
-        assert_eq!(parse_ports("30000-30010"), Ok((30000, 30010)));
-        assert!(parse_ports("30010-30000").is_err());
-    }
-}
-
 /// `--dtmf`: DTMF keys only.
 fn parse_keys(s: &str) -> Result<String, String> {
     match s
@@ -260,4 +240,35 @@ fn parse_key_rule(s: &str) -> Result<KeyRule, String> {
         suffix: suffix.to_string(),
         keys: parse_keys(keys)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_options_parse() {
+        assert_eq!(parse_keys("12#*AD"), Ok("12#*AD".to_string()));
+        assert!(parse_keys("1x").unwrap_err().contains("`x` is not a DTMF key"));
+        let rule = parse_key_rule("0486=21").unwrap();
+        assert_eq!((rule.suffix.as_str(), rule.keys.as_str()), ("0486", "21"));
+        assert_eq!(parse_key_rule("9=").unwrap().keys, "");
+        assert!(parse_key_rule("9").unwrap_err().contains("SUFFIX=KEYS"));
+        assert!(parse_key_rule("a=1").is_err());
+    }
+
+    #[test]
+    fn ranges_and_durations_parse() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("2h").is_err());
+        let r = parse_range("1s-3s").unwrap();
+        assert_eq!(
+            (r.min, r.max),
+            (Duration::from_secs(1), Duration::from_secs(3))
+        );
+        assert!(parse_range("3s-1s").is_err());
+        assert_eq!(parse_ports("30000-30010"), Ok((30000, 30010)));
+        assert!(parse_ports("30010-30000").is_err());
+    }
 }
