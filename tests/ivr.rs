@@ -70,11 +70,38 @@ enum End {
     TheirBye,
 }
 
-/// What one callee does: (pause ms, pcap) presses, then how it ends.
+/// What one callee does: (pause ms, pcap) presses, then how it ends; or, with `info`, this
+/// scenario text in place of the presses (SIP INFO key presses need From/To captured).
 struct Callee {
     pt: u8,
     presses: Vec<(u32, String)>,
     end: End,
+    info: Option<String>,
+}
+
+/// A key press as SIP INFO `application/dtmf-relay`, `pause_ms` after the answer.
+fn info_press(pause_ms: u32, key: char) -> String {
+    format!(
+        r#"<pause milliseconds="{pause_ms}"/>
+  <send retrans="500"><![CDATA[
+
+      INFO [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$callee];tag=[pid]SIPpTag01[call_number]
+      To: [$caller]
+      Call-ID: [call_id]
+      Contact: <sip:carrier@[local_ip]:[local_port];transport=[transport]>
+      Max-Forwards: 70
+      CSeq: 2 INFO
+      Content-Type: application/dtmf-relay
+      Content-Length: [len]
+
+      Signal={key}
+      Duration=160
+
+    ]]></send>
+  <recv response="200"/>"#
+    )
 }
 
 fn keys_xml(presses: &[(u32, String)]) -> String {
@@ -154,16 +181,23 @@ type Attempt = (String, String, Option<String>, i64, i64);
 
 /// Runs campaign `name` (one number) against a sipp callee behaving as `callee`.
 fn call(sb: &Sandbox, name: &str, number: &str, prompt_ms: u32, callee: &Callee) -> Attempt {
-    let (end, capture) = match callee.end {
+    let (end, mut capture) = match callee.end {
         End::OurBye => (OK_TO_BYE, ""),
         End::TheirBye => (OUR_BYE, CAPTURE),
+    };
+    let keys = match &callee.info {
+        Some(info) => {
+            capture = CAPTURE;
+            info.clone()
+        }
+        None => keys_xml(&callee.presses),
     };
     let media_port = free_media_port();
     let sipp = Sipp::uas_with_args(
         "uas_ivr.xml",
         &[
             ("PT", callee.pt.to_string()),
-            ("KEYS", keys_xml(&callee.presses)),
+            ("KEYS", keys),
             ("END", end.to_string()),
             ("CAPTURE", capture.to_string()),
         ],
@@ -214,6 +248,7 @@ fn confirm_after_the_prompt() {
         pt: 101,
         presses: presses(1500, sipp_pcap("1")),
         end: End::OurBye,
+        info: None,
     };
     let (disposition, dtmf, result, sent, _) = call(&sb, "c", "+442079460101", 1000, &callee);
     assert_eq!(disposition, "ANSWERED");
@@ -228,6 +263,7 @@ fn a_key_during_the_prompt_stops_it() {
         pt: 101,
         presses: presses(600, sipp_pcap("1")),
         end: End::OurBye,
+        info: None,
     };
     let (_, dtmf, result, sent, _) = call(&sb, "b", "+442079460102", 4000, &callee);
     assert_eq!((dtmf.as_str(), result.as_deref()), ("1", Some("confirmed")));
@@ -244,6 +280,7 @@ fn no_key_takes_the_timeout_route() {
         pt: 101,
         presses: Vec::new(),
         end: End::OurBye,
+        info: None,
     };
     let (disposition, dtmf, result, _, talk_ms) = call(&sb, "t", "+442079460103", 500, &callee);
     assert_eq!(disposition, "ANSWERED");
@@ -261,6 +298,7 @@ fn opt_out_lists_the_number_and_a_second_campaign_skips_it() {
         pt: 101,
         presses: presses(800, sipp_pcap("2")),
         end: End::OurBye,
+        info: None,
     };
     let number = "+442079460104";
     let (_, dtmf, result, _, _) = call(&sb, "first", number, 500, &callee);
@@ -300,6 +338,7 @@ fn a_telephone_event_type_other_than_101_is_read_from_the_answer() {
         pt: 96,
         presses: presses(800, pcap.display().to_string()),
         end: End::OurBye,
+        info: None,
     };
     let (_, dtmf, result, _, _) = call(&sb, "p", "+442079460105", 500, &callee);
     assert_eq!((dtmf.as_str(), result.as_deref()), ("2", Some("opted_out")));
@@ -308,6 +347,7 @@ fn a_telephone_event_type_other_than_101_is_read_from_the_answer() {
         pt: 96,
         presses: presses(800, sipp_pcap("1")),
         end: End::OurBye,
+        info: None,
     };
     let (_, dtmf, result, _, _) = call(&sb, "q", "+442079460107", 500, &strict);
     assert_eq!((dtmf.as_str(), result.as_deref()), ("1", Some("confirmed")));
@@ -320,6 +360,7 @@ fn the_callee_hanging_up_inside_the_menu_keeps_what_was_pressed() {
         pt: 101,
         presses: Vec::new(),
         end: End::TheirBye,
+        info: None,
     };
     let (disposition, dtmf, result, _, talk_ms) = call(&sb, "h", "+442079460106", 3000, &callee);
     assert_eq!(disposition, "ANSWERED");
@@ -376,4 +417,17 @@ fn dialer_sim_presses_keys_by_rule() {
         ],
         "{rows:?}"
     );
+}
+
+#[test]
+fn a_key_sent_as_sip_info_counts_when_rfc4733_does_not_come() {
+    let sb = Sandbox::new();
+    let callee = Callee {
+        pt: 101,
+        presses: Vec::new(),
+        end: End::OurBye,
+        info: Some(info_press(700, '2')),
+    };
+    let (_, dtmf, result, _, _) = call(&sb, "i", "+442079460108", 500, &callee);
+    assert_eq!((dtmf.as_str(), result.as_deref()), ("2", Some("opted_out")));
 }

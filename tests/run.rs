@@ -11,6 +11,7 @@ use rusqlite::Connection;
 use crate::common::Sandbox;
 use crate::sip_support::free_udp_port;
 
+mod media;
 mod outcomes;
 mod shutdown;
 mod trunks;

@@ -208,7 +208,12 @@ async fn callee_bye_during_the_prompt_ends_the_call() {
 #[tokio::test]
 async fn reinvite_mid_call_is_answered_with_our_sdp() {
     let (_sink, rtp_port) = media_sink();
-    let sipp = Sipp::uas("uas_reinvite.xml", 1, &[("rtpport", rtp_port.to_string())]);
+    let port = rtp_port.to_string();
+    let sipp = Sipp::uas(
+        "uas_reinvite.xml",
+        1,
+        &[("rtpport", port.clone()), ("newport", port)],
+    );
     let dialed = dial(Dial::to(sipp.addr, "+8613800000003")).await;
     assert_eq!(dialed.record.disposition, Disposition::Answered);
     assert_eq!(

@@ -249,7 +249,11 @@ mod tests {
     #[test]
     fn key_options_parse() {
         assert_eq!(parse_keys("12#*AD"), Ok("12#*AD".to_string()));
-        assert!(parse_keys("1x").unwrap_err().contains("`x` is not a DTMF key"));
+        assert!(
+            parse_keys("1x")
+                .unwrap_err()
+                .contains("`x` is not a DTMF key")
+        );
         let rule = parse_key_rule("0486=21").unwrap();
         assert_eq!((rule.suffix.as_str(), rule.keys.as_str()), ("0486", "21"));
         assert_eq!(parse_key_rule("9=").unwrap().keys, "");

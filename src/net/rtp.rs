@@ -120,6 +120,8 @@ enum Control {
     Play(Arc<[u8]>, u32),
     /// Stop playing (barge-in).
     Stop,
+    /// Send to this address from now on.
+    Retarget(SocketAddr),
 }
 
 /// A running media task; stop it to get the report.
@@ -166,6 +168,12 @@ impl MediaSession {
     /// Stops playing at once; no `PromptFinished` comes for the stopped prompt.
     pub fn stop_playing(&self) {
         let _ = self.control.send(Control::Stop);
+    }
+
+    /// Sends RTP to `remote` from now on (the callee's re-INVITE or UPDATE moved its media);
+    /// packets are then accepted from there only, as from the first address.
+    pub fn retarget(&self, remote: SocketAddr) {
+        let _ = self.control.send(Control::Retarget(remote));
     }
 
     /// Stops the task and returns its counters.
@@ -236,6 +244,10 @@ async fn play(
                     playing = Some(Playing { prompt, generation, first_tick: None });
                 }
                 Control::Stop => playing = None,
+                Control::Retarget(remote) => {
+                    // Re-`connect` a UDP socket: the kernel switches peer atomically.
+                    let _ = socket.connect(remote).await;
+                }
             },
             received = socket.recv(&mut inbuf) => {
                 if let Ok(n) = received {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::RunError;
 use super::engine::Engine;
-use super::live::{CallIo, Job, LiveCall};
+use super::live::{CallIo, Job, KeySource, LiveCall};
 use super::record::{attempt_result, mask, number_update};
 use crate::call::{Call, CallInput, CallTimers};
 use crate::media::sdp::{AudioDescription, OFFER_DTMF_PT};
@@ -122,9 +122,12 @@ impl Engine {
         let Some(live) = self.calls.get_mut(&key) else {
             return Ok(());
         };
+        let io = CallIo::new(&self.endpoint, &self.media_tx, &self.s);
         match &ev {
             SipEvent::Answered { sdp, .. } => live.answer_sdp = Some(sdp.clone()),
             SipEvent::Released { .. } => live.released = true,
+            SipEvent::Dtmf { digit, .. } => live.on_digit(*digit, KeySource::Info, &io),
+            SipEvent::MediaUpdate { sdp, .. } => live.on_media_update(sdp, &io),
             _ => {}
         }
         if let Some(input) = ev.to_call_input() {
@@ -143,7 +146,7 @@ impl Engine {
                 MediaEvent::PromptFinished { generation, .. } => {
                     live.on_prompt_finished(generation, &io)
                 }
-                MediaEvent::Digit { digit, .. } => live.on_digit(digit, &io),
+                MediaEvent::Digit { digit, .. } => live.on_digit(digit, KeySource::Rtp, &io),
             }
         }
         self.drive(key).await

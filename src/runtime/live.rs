@@ -86,6 +86,18 @@ pub(super) struct LiveCall {
     pub ivr_result: Option<String>,
     /// The menu reached a `dnc: true` node: the engine lists the number (once).
     pub wants_dnc: bool,
+    /// Where this call's keys come from: the first of RTP (RFC 4733) or SIP INFO to deliver
+    /// one; the other is ignored from then on, so a gateway sending both counts each press once.
+    key_source: Option<KeySource>,
+}
+
+/// The two ways a key press reaches us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum KeySource {
+    /// RFC 4733 telephone-event in the callee's RTP.
+    Rtp,
+    /// SIP INFO (`application/dtmf-relay`).
+    Info,
 }
 
 impl LiveCall {
@@ -116,6 +128,7 @@ impl LiveCall {
             digits: String::new(),
             ivr_result: None,
             wants_dnc: false,
+            key_source: None,
         }
     }
 
@@ -191,7 +204,10 @@ impl LiveCall {
     }
 
     /// A key press (RFC 4733, or SIP INFO): recorded, and fed to the menu if there is one.
-    pub fn on_digit(&mut self, digit: char, io: &CallIo<'_>) {
+    pub fn on_digit(&mut self, digit: char, source: KeySource, io: &CallIo<'_>) {
+        if *self.key_source.get_or_insert(source) != source {
+            return;
+        }
         self.digits.push(digit);
         if let Some(menu) = self.menu.as_mut() {
             menu.handle_digit(clock::instant(), digit);
@@ -210,6 +226,19 @@ impl LiveCall {
             }
             Some(_) => {} // a prompt the menu already replaced
             None => self.call.handle_input(now, CallInput::PromptFinished),
+        }
+    }
+
+    /// The callee moved its media (re-INVITE/UPDATE with SDP): RTP follows the new address.
+    pub fn on_media_update(&mut self, sdp: &[u8], io: &CallIo<'_>) {
+        let Some(session) = self.session.as_ref() else {
+            return; // not answered yet: the answer's SDP decides
+        };
+        match negotiate(sdp, io.codecs) {
+            Ok(neg) => session.retarget(neg.remote),
+            Err(e) => {
+                tracing::warn!(error = %e, "the callee's new SDP is unusable: RTP keeps going where it went")
+            }
         }
     }
 

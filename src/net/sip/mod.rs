@@ -203,6 +203,14 @@ pub enum SipEvent {
         /// The new remote SDP.
         sdp: Vec<u8>,
     },
+    /// The callee pressed a key, sent as SIP INFO (`application/dtmf-relay` or
+    /// `application/dtmf`): the fallback for gateways that do not send RFC 4733.
+    Dtmf {
+        /// The call.
+        call: CallKey,
+        /// The key.
+        digit: char,
+    },
     /// The adapter released everything for the call (dialog removed): the last event.
     Released {
         /// The call.
@@ -220,6 +228,7 @@ impl SipEvent {
             | SipEvent::TransportError { call, .. }
             | SipEvent::RemoteBye { call }
             | SipEvent::MediaUpdate { call, .. }
+            | SipEvent::Dtmf { call, .. }
             | SipEvent::Released { call } => *call,
         }
     }
@@ -246,7 +255,9 @@ impl SipEvent {
                 detail: detail.clone(),
             },
             SipEvent::RemoteBye { .. } => CallInput::RemoteBye,
-            SipEvent::MediaUpdate { .. } | SipEvent::Released { .. } => return None,
+            SipEvent::MediaUpdate { .. } | SipEvent::Dtmf { .. } | SipEvent::Released { .. } => {
+                return None;
+            }
         })
     }
 }

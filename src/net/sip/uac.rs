@@ -212,8 +212,13 @@ impl CallTask {
                 self.take_answer(&resp);
             }
             DialogState::Updated(_, req, handle) => self.on_update(req, handle).await,
-            DialogState::Info(_, _, handle)
-            | DialogState::Options(_, _, handle)
+            DialogState::Info(_, req, handle) => {
+                let _ = handle.reply(StatusCode::OK).await;
+                if let Some(digit) = info_key(&req) {
+                    self.emit(SipEvent::Dtmf { call, digit });
+                }
+            }
+            DialogState::Options(_, _, handle)
             | DialogState::Notify(_, _, handle)
             | DialogState::Message(_, _, handle) => {
                 let _ = handle.reply(StatusCode::OK).await;
@@ -323,4 +328,14 @@ impl CallTask {
             _ => {}
         }
     }
+}
+
+/// The key of an INFO carrying DTMF, if it does.
+fn info_key(req: &Request) -> Option<char> {
+    let content_type = req.headers.iter().find_map(|h| match h {
+        Header::ContentType(ct) => Some(ct.value().to_string()),
+        _ => None,
+    })?;
+    let body = std::str::from_utf8(&req.body).ok()?;
+    crate::media::dtmf::key_of_info(&content_type, body)
 }
