@@ -623,3 +623,20 @@ fn ivr_collect_options_are_checked() {
     ));
     assert!(hash.contains("`12#` contains the terminator `#`"), "{hash}");
 }
+
+#[test]
+fn record_patterns_are_checked() {
+    let msg = error_of("record: \"calls/{campaign}/{who}.mp3\"\n");
+    assert!(
+        msg.contains("record: the pattern must end in `.wav`"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(
+            "record: unknown placeholder `{who}`; valid: {campaign}, {number}, {attempt}, {date}, {time}"
+        ),
+        "{msg}"
+    );
+    let msg = error_of("record: 5\n");
+    assert!(msg.contains("record"), "{msg}");
+}

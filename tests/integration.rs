@@ -14,6 +14,7 @@ mod import;
 mod ivr;
 mod man;
 mod numbers;
+mod recording;
 mod report;
 mod run;
 mod sim;

@@ -243,6 +243,7 @@ pub async fn dial(d: Dial) -> Dialed {
                         codec: neg.codec,
                         prompt: Some(Arc::from(vec![0x55u8; 160 * d.prompt_frames])),
                         dtmf_pt: neg.dtmf_pt,
+                        record: None,
                         phase_index: 3,
                     };
                     let socket = rtp.take().expect("one media start");

@@ -28,7 +28,7 @@ use super::plan::{
     CampaignPlan, ColumnRef, DncSpec, NumberLimit, NumbersSource, NumbersSpec, SipSettings, Trunk,
 };
 use super::raw::{RawCampaign, RawNumbers, RawShared, Sp};
-use super::{audio, calendar, policy, trunk};
+use super::{audio, calendar, policy, record, trunk};
 
 /// What [`load`] needs besides the campaign file: everything it must not look up itself.
 pub struct LoadOptions<'a> {
@@ -73,6 +73,7 @@ pub fn load(campaign: &Path, opts: &LoadOptions<'_>) -> Result<CampaignPlan, Loa
     let call = policy::call(&mut check, raw.call.as_ref());
     let audio = audio::audio(&mut check, raw.prompt.as_ref(), raw.ivr.as_ref());
     let retry = policy::retry(&mut check, raw.retry.as_ref());
+    let record = record::record(&mut check, raw.record.as_ref());
 
     let empty = RawShared::default();
     let (config_file, theirs) = config.as_ref().map_or((campaign, &empty), |(p, c)| (*p, c));
@@ -92,6 +93,7 @@ pub fn load(campaign: &Path, opts: &LoadOptions<'_>) -> Result<CampaignPlan, Loa
         pacing,
         call,
         audio,
+        record,
         retry,
         limits: shared.limits,
         dnc: shared.dnc,

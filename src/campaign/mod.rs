@@ -21,6 +21,7 @@ pub mod phone;
 pub mod plan;
 mod policy;
 mod raw;
+pub mod record;
 mod trunk;
 
 pub use error::{Issue, LoadError, Position};

@@ -39,6 +39,8 @@ pub struct CampaignPlan {
     pub call: CallSettings,
     /// What an answered callee hears.
     pub audio: Audio,
+    /// Where answered calls are recorded, if they are (`record:`).
+    pub record: Option<super::record::RecordPlan>,
     /// How often each outcome class is retried, and after what delay.
     pub retry: RetryPolicy,
     /// Per-number limits across every campaign in the same database.

@@ -54,6 +54,7 @@ pub(crate) struct RawCampaign {
     pub call: Option<Sp<RawCall>>,
     pub prompt: Option<Sp<String>>,
     pub ivr: Option<Sp<RawIvr>>,
+    pub record: Option<Sp<RawRecord>>,
     pub retry: Option<Sp<RawRetry>>,
     pub limits: Option<Sp<RawLimits>>,
     pub dnc: Option<Sp<RawDnc>>,
@@ -163,6 +164,16 @@ pub(crate) struct RawCollect {
     pub timeout: Sp<String>,
     pub inter_digit_timeout: Option<Sp<String>>,
     pub terminator: Option<Sp<String>>,
+}
+
+/// `record:`: `true`/`false`, or a path pattern.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawRecord {
+    /// `record: true` / `record: false`.
+    Flag(bool),
+    /// `record: "calls/{campaign}/{number}-{attempt}.wav"`.
+    Pattern(String),
 }
 
 /// `retry:`.

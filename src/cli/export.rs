@@ -9,7 +9,7 @@
 //! trunk, started_at, answered_at, ended_at, ring_ms, talk_ms, dtmf, result), then the numbers
 //! file's extra columns in file order (a name that clashes with a fixed column gets an
 //! `extra:` prefix), then ours: state, next_due_at, ringing_at, call_id, rtp_sent,
-//! rtp_received, line, raw, reason. JSON: one array of objects with the same keys, extra columns in
+//! rtp_received, line, raw, reason, recording. JSON: one array of objects with the same keys, extra columns in
 //! an `extra` object. Timestamps are RFC 3339 UTC as stored.
 //!
 //! The database is opened read-only (nothing is created or changed); rows stream from SQLite
@@ -67,7 +67,7 @@ const CONTRACT_COLUMNS: [&str; 14] = [
 ];
 
 /// Our columns after the extra ones.
-const MORE_COLUMNS: [&str; 9] = [
+const MORE_COLUMNS: [&str; 10] = [
     "state",
     "next_due_at",
     "ringing_at",
@@ -77,6 +77,7 @@ const MORE_COLUMNS: [&str; 9] = [
     "line",
     "raw",
     "reason",
+    "recording",
 ];
 
 /// Runs `dialer export`.
@@ -176,7 +177,7 @@ fn contract_fields(row: &ExportRow) -> [String; 14] {
     ]
 }
 
-fn more_fields(row: &ExportRow) -> [String; 9] {
+fn more_fields(row: &ExportRow) -> [String; 10] {
     [
         row.state.clone(),
         opt(&row.next_due_at),
@@ -187,6 +188,7 @@ fn more_fields(row: &ExportRow) -> [String; 9] {
         row.line.to_string(),
         row.raw.clone(),
         opt(&row.reason),
+        opt(&row.recording),
     ]
 }
 
@@ -242,6 +244,7 @@ impl JsonRow<'_> {
         map.serialize_entry("line", &r.line)?;
         map.serialize_entry("raw", &r.raw)?;
         map.serialize_entry("reason", &r.reason)?;
+        map.serialize_entry("recording", &r.recording)?;
         map.end()
     }
 }

@@ -13,6 +13,7 @@
 //! - [`output`]: temp-file-and-rename, so no partial output is ever left.
 //! - [`sdp`]: our SDP offer and the answer's codec, address and telephone-event type.
 //! - [`dtmf`]: RFC 4733 key presses (each reported once) and SIP INFO DTMF bodies.
+//! - [`record`]: the callee's audio of a call into an 8 kHz WAV, placed by RTP timestamp.
 //! - [`rtp_packet`]: RTP pacing arithmetic and packet building (the sockets are `net/rtp.rs`).
 //!
 //! # Rules
@@ -31,6 +32,7 @@ pub mod level;
 pub mod mix;
 pub mod output;
 pub mod prompt;
+pub mod record;
 pub mod resample;
 pub mod rtp_packet;
 pub mod sdp;

@@ -9,6 +9,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::ops::RangeInclusive;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +20,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::campaign::Codec;
 use crate::media::dtmf::{DtmfReceiver, ScheduledPacket, key_schedule};
+use crate::media::g711::Law;
+use crate::media::record::{Recorder, RecordingOutcome};
 use crate::media::rtp_packet::{
     FRAME, MAX_PACKET, Pacer, ReceiveStats, RtpStream, phase_offset, prompt_frame,
 };
@@ -100,10 +103,12 @@ pub struct Playback {
     pub dtmf_pt: Option<u8>,
     /// The call's index, for its phase within the 20 ms period.
     pub phase_index: u64,
+    /// Record the callee's audio into this WAV file.
+    pub record: Option<PathBuf>,
 }
 
 /// Counters of a finished media session.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MediaReport {
     /// Packets sent.
     pub sent: u64,
@@ -111,6 +116,8 @@ pub struct MediaReport {
     pub received: ReceiveStats,
     /// The last prompt played to its end.
     pub prompt_finished: bool,
+    /// The recording, when one was asked for.
+    pub recording: Option<RecordingOutcome>,
 }
 
 /// What the runtime asks of a running session.
@@ -202,6 +209,11 @@ async fn play(
     let mut out = [0u8; MAX_PACKET];
     let mut inbuf = [0u8; 2048];
     let mut dtmf = DtmfReceiver::new();
+    let law = match p.codec {
+        Codec::Pcmu => Law::Ulaw,
+        Codec::Pcma => Law::Alaw,
+    };
+    let mut recorder = p.record.as_deref().map(|path| Recorder::create(path, law));
     let mut playing = p.prompt.clone().map(|prompt| Playing {
         prompt,
         generation: 0,
@@ -256,11 +268,17 @@ async fn play(
                     let _ = report.received.observe(packet, pt, p.dtmf_pt);
                     if let Some(digit) = key_press(&mut dtmf, packet, p.dtmf_pt) {
                         let _ = events.send(MediaEvent::Digit { call: p.call, digit });
+                    } else if let Some(recorder) = recorder.as_mut()
+                        && let Ok(rtp) = rtp_rs::RtpReader::new(packet)
+                        && rtp.payload_type() == pt
+                    {
+                        recorder.on_packet(rtp.timestamp(), rtp.payload());
                     }
                 }
             }
         }
     }
+    report.recording = recorder.map(Recorder::finish);
     report
 }
 

@@ -41,6 +41,10 @@ pub(super) struct CallIo<'a> {
     pub codecs: &'a [Codec],
     pub prompt: &'a PromptPayloads,
     pub menu: Option<&'a MenuAudio>,
+    /// Where recordings go (`record:`), with what names them.
+    pub record: Option<&'a crate::campaign::record::RecordPlan>,
+    pub campaign: &'a str,
+    pub db: &'a std::path::Path,
 }
 
 impl<'a> CallIo<'a> {
@@ -56,6 +60,9 @@ impl<'a> CallIo<'a> {
             codecs: &s.plan.call.codecs,
             prompt: &s.prompt,
             menu: s.menu.as_ref(),
+            record: s.plan.record.as_ref(),
+            campaign: &s.plan.name,
+            db: &s.db,
         }
     }
 }
@@ -183,6 +190,14 @@ impl LiveCall {
                     prompt,
                     dtmf_pt: neg.dtmf_pt,
                     phase_index: key,
+                    record: io.record.map(|r| {
+                        let dir = io.db.parent().unwrap_or(std::path::Path::new(""));
+                        let number = self.job.number.e164.as_str();
+                        let path =
+                            r.path_for(dir, io.campaign, number, self.attempt.get(), clock::now());
+                        // Stored absolute: the CDR must lead to the file from anywhere.
+                        std::path::absolute(&path).unwrap_or(path)
+                    }),
                 };
                 start_session(socket, neg.remote, playback, io.media_events.clone()).await
             }

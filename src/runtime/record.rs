@@ -29,6 +29,12 @@ pub(super) fn attempt_result(rec: &CallRecord, media: Option<&MediaReport>) -> A
         ivr_result: None,
         rtp_sent: media.map_or(0, |m| m.sent),
         rtp_received: media.map_or(0, |m| m.received.packets),
+        recording: media
+            .and_then(|m| m.recording.as_ref())
+            .map(|r| r.path.display().to_string()),
+        recording_error: media
+            .and_then(|m| m.recording.as_ref())
+            .and_then(|r| r.error.clone()),
     }
 }
 

@@ -84,6 +84,10 @@ pub struct AttemptResult {
     pub rtp_sent: u64,
     /// RTP packets received.
     pub rtp_received: u64,
+    /// The recording's file, when the campaign records.
+    pub recording: Option<String>,
+    /// Why the recording failed (the call went on regardless).
+    pub recording_error: Option<String>,
 }
 
 /// What [`Store::recover_interrupted`] did.
@@ -169,7 +173,8 @@ impl Store {
                 "UPDATE attempts SET status = 'finished', disposition = ?2, sip_code = ?3, \
                  sip_reason = ?4, ringing_at = ?5, answered_at = ?6, ended_at = ?7, \
                  ring_ms = ?8, talk_ms = ?9, dtmf = ?10, ivr_result = ?11, rtp_sent = ?12, \
-                 rtp_received = ?13 WHERE id = ?1 AND status = 'in_flight' RETURNING number_id",
+                 rtp_received = ?13, recording = ?14, recording_error = ?15 \
+                 WHERE id = ?1 AND status = 'in_flight' RETURNING number_id",
                 params![
                     id.0,
                     result.disposition.as_str(),
@@ -184,6 +189,8 @@ impl Store {
                     result.ivr_result,
                     int(result.rtp_sent),
                     int(result.rtp_received),
+                    result.recording,
+                    result.recording_error,
                 ],
                 |row| row.get(0),
             )

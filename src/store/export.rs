@@ -60,6 +60,8 @@ pub struct ExportRow {
     pub line: u64,
     /// The cell as written in the file.
     pub raw: String,
+    /// The call's recording (WAV path), if recorded.
+    pub recording: Option<String>,
     /// Skipped rows: why the row was not a dialable number (`too-short`, `duplicate of line
     /// 3`, ...).
     pub reason: Option<String>,
@@ -91,7 +93,7 @@ pub enum ExportError {
 const COLUMNS: &str = "c.name, x.number, x.disposition, x.attempts, x.sip_code, x.sip_reason, \
      x.trunk, x.started_at, x.ringing_at, x.answered_at, x.ended_at, x.ring_ms, x.talk_ms, \
      x.dtmf, x.result, x.state, x.next_due_at, x.call_id, x.rtp_sent, x.rtp_received, x.line, \
-     x.raw, x.extra, x.reason";
+     x.raw, x.extra, x.reason, x.recording";
 
 /// Numbers with their latest attempt (by start time), then rows skipped at import.
 const NUMBERS: &str = "\
@@ -100,7 +102,8 @@ const NUMBERS: &str = "\
            a.sip_code, a.sip_reason, a.trunk, a.started_at, a.ringing_at, a.answered_at, \
            a.ended_at, a.ring_ms, a.talk_ms, coalesce(a.dtmf, '') AS dtmf, \
            a.ivr_result AS result, n.state AS state, n.next_due_at AS next_due_at, a.call_id, \
-           a.rtp_sent, a.rtp_received, n.line AS line, n.raw AS raw, n.extra AS extra, NULL AS reason \
+           a.rtp_sent, a.rtp_received, n.line AS line, n.raw AS raw, n.extra AS extra, NULL AS reason, \
+           a.recording AS recording \
     FROM numbers n \
     LEFT JOIN attempts a ON a.id = (SELECT id FROM attempts \
         WHERE e164 = n.e164 AND campaign_id = n.campaign_id \
@@ -110,7 +113,7 @@ const NUMBERS: &str = "\
     SELECT s.campaign_id, '', \
            CASE s.verdict WHEN 'duplicate' THEN 'DUPLICATE' ELSE 'INVALID_NUMBER' END, 0, \
            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '', NULL, 'skipped', NULL, \
-           NULL, NULL, NULL, s.line, s.raw, '{}', s.reason \
+           NULL, NULL, NULL, s.line, s.raw, '{}', s.reason, NULL \
     FROM skipped_rows s \
     WHERE s.verdict <> 'blank' AND (?1 IS NULL OR s.campaign_id = ?1)";
 
@@ -121,7 +124,8 @@ const ATTEMPTS: &str = "\
            a.sip_reason, a.trunk, a.started_at, a.ringing_at, a.answered_at, a.ended_at, \
            a.ring_ms, a.talk_ms, a.dtmf, a.ivr_result AS result, a.status AS state, \
            NULL AS next_due_at, a.call_id, a.rtp_sent, a.rtp_received, n.line AS line, \
-           n.raw AS raw, n.extra AS extra, NULL AS reason \
+           n.raw AS raw, n.extra AS extra, NULL AS reason, \
+           a.recording AS recording \
     FROM attempts a JOIN numbers n ON n.id = a.number_id \
     WHERE ?1 IS NULL OR a.campaign_id = ?1";
 
@@ -227,6 +231,7 @@ fn row_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<ExportRow> {
             _ => "{}".to_string(),
         },
         reason: row.get(23)?,
+        recording: row.get(24)?,
     })
 }
 

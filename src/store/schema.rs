@@ -108,8 +108,14 @@ CREATE TABLE dnc (
 ) WITHOUT ROWID;
 "#;
 
+/// Version 2: where an answered call's recording went, or why it failed (`record:`).
+const V2: &str = r#"
+ALTER TABLE attempts ADD COLUMN recording TEXT;
+ALTER TABLE attempts ADD COLUMN recording_error TEXT;
+"#;
+
 /// Every migration, oldest first. Append only.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// What a first look at a database found.
 enum Verdict {

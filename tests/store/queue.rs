@@ -43,6 +43,8 @@ fn answered(end: &str) -> AttemptResult {
         ivr_result: Some("confirmed".into()),
         rtp_sent: 575,
         rtp_received: 570,
+        recording: Some("recordings/spring/1.wav".into()),
+        recording_error: None,
     }
 }
 
@@ -242,6 +244,8 @@ fn a_retry_comes_back_when_due_and_a_final_number_never_does() {
         ivr_result: None,
         rtp_sent: 0,
         rtp_received: 0,
+        recording: None,
+        recording_error: None,
     };
     let retry = NumberUpdate::Pending {
         due_at: ts("2026-11-23T09:10:00Z"),
