@@ -139,14 +139,39 @@ fn a_wal_database_upgraded_by_a_newer_dialer_is_refused_untouched() {
         .dnc_add([num("+8613800138000")], &DncSource::Manual, None, now)
         .unwrap();
     // What a newer dialer's migration would leave behind (closed cleanly, in WAL mode).
-    foreign_file(&path, "PRAGMA user_version = 2;");
+    let newer = schema::CURRENT_VERSION + 1;
+    foreign_file(&path, &format!("PRAGMA user_version = {newer};"));
     let before = std::fs::read(&path).unwrap();
     let files = listing(sandbox.path());
 
     let err = Store::open(&path).unwrap_err();
-    assert!(matches!(err, StoreError::Newer { found: 2, .. }), "{err:?}");
+    assert!(matches!(err, StoreError::Newer { found, .. } if found == newer), "{err:?}");
     assert_eq!(std::fs::read(&path).unwrap(), before, "bytes changed");
     assert_eq!(listing(sandbox.path()), files);
+}
+
+#[test]
+fn a_version_1_database_is_upgraded_keeping_its_data() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.join("dialer.db");
+    let now = ts("2026-11-23T09:00:00Z");
+    Store::open(&path)
+        .unwrap()
+        .dnc_add([num("+8613800138000")], &DncSource::Manual, None, now)
+        .unwrap();
+    // What dialer 1's schema looked like: no recording columns, version 1.
+    foreign_file(
+        &path,
+        "ALTER TABLE attempts DROP COLUMN recording; \
+         ALTER TABLE attempts DROP COLUMN recording_error; PRAGMA user_version = 1;",
+    );
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.dnc_list().unwrap().len(), 1, "data kept");
+    drop(store);
+    let conn = Connection::open(&path).unwrap();
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, schema::CURRENT_VERSION);
+    conn.prepare("SELECT recording, recording_error FROM attempts").unwrap();
 }
 
 #[test]
