@@ -145,7 +145,10 @@ fn a_wal_database_upgraded_by_a_newer_dialer_is_refused_untouched() {
     let files = listing(sandbox.path());
 
     let err = Store::open(&path).unwrap_err();
-    assert!(matches!(err, StoreError::Newer { found, .. } if found == newer), "{err:?}");
+    assert!(
+        matches!(err, StoreError::Newer { found, .. } if found == newer),
+        "{err:?}"
+    );
     assert_eq!(std::fs::read(&path).unwrap(), before, "bytes changed");
     assert_eq!(listing(sandbox.path()), files);
 }
@@ -169,9 +172,12 @@ fn a_version_1_database_is_upgraded_keeping_its_data() {
     assert_eq!(store.dnc_list().unwrap().len(), 1, "data kept");
     drop(store);
     let conn = Connection::open(&path).unwrap();
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(version, schema::CURRENT_VERSION);
-    conn.prepare("SELECT recording, recording_error FROM attempts").unwrap();
+    conn.prepare("SELECT recording, recording_error FROM attempts")
+        .unwrap();
 }
 
 #[test]
