@@ -82,4 +82,20 @@ fn a_bad_row_late_in_the_file_stores_nothing() {
         !sb.join("dialer.db").exists(),
         "nothing is created when the file is bad"
     );
+    // Into an existing database: its bytes' meaning is unchanged, no empty campaign is left.
+    sb.dialer()
+        .arg("import")
+        .arg(sb.demo_yaml())
+        .assert()
+        .success();
+    sb.dialer().arg("import").arg(&yaml).assert().code(2);
+    let conn = rusqlite::Connection::open(sb.join("dialer.db")).unwrap();
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM campaigns")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(names, ["demo"]);
 }

@@ -54,6 +54,22 @@ impl Store {
             .map_err(&fail)
     }
 
+    /// Deletes `campaign` if it has no number, skipped row or attempt (an import that was
+    /// rolled back leaves nothing behind); true if it was deleted.
+    pub fn remove_campaign_if_empty(&mut self, campaign: CampaignId) -> Result<bool, StoreError> {
+        let deleted = self
+            .conn
+            .execute(
+                "DELETE FROM campaigns WHERE id = ?1 \
+                 AND NOT EXISTS (SELECT 1 FROM numbers WHERE campaign_id = ?1) \
+                 AND NOT EXISTS (SELECT 1 FROM skipped_rows WHERE campaign_id = ?1) \
+                 AND NOT EXISTS (SELECT 1 FROM attempts WHERE campaign_id = ?1)",
+                [campaign.0],
+            )
+            .map_err(self.at.fail("removing an empty campaign"))?;
+        Ok(deleted > 0)
+    }
+
     /// The id of the campaign called `name`, if it exists (never creates one).
     pub fn campaign_id(&self, name: &str) -> Result<Option<CampaignId>, StoreError> {
         self.conn

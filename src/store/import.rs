@@ -30,9 +30,15 @@ use super::numbers::{ImportRow, ImportSummary, SkippedRow};
 use super::{CACHE_KIB, CampaignId, Location, Store, StoreError, stamp};
 use crate::campaign::E164;
 
-/// Below this many new numbers the indexes are kept and updated row by row: dropping and
-/// rebuilding them only pays off for big imports.
-const BULK_MIN_ROWS: usize = 10_000;
+/// With fewer numbers than this stored (all campaigns), an import drops the indexes and
+/// rebuilds them at the end: rebuilding over so few stored rows costs little, and a first
+/// import of a big file saves ~3x on its index inserts. With more, indexes are updated row by
+/// row so a small import into a big database never re-sorts it.
+const BULK_MAX_STORED: i64 = 50_000;
+
+/// Page cache during a bulk import (KiB): ~200 bytes a number with its index entries, so a
+/// million-row first import stays in memory until commit.
+const BULK_CACHE_KIB: i64 = 256 * 1024;
 
 /// Drops the indexes a bulk import rebuilds.
 const BULK_DROP: &str = "DROP INDEX numbers_by_number; DROP INDEX numbers_due;";
@@ -69,12 +75,6 @@ impl Hasher for DigitHasher {
     }
 }
 
-/// A new number, ready to insert.
-struct Fresh {
-    digits: i64,
-    row: ImportRow,
-}
-
 impl Store {
     /// Adds a campaign's numbers and replaces its skipped rows, in one transaction.
     ///
@@ -88,7 +88,23 @@ impl Store {
         skipped: impl IntoIterator<Item = SkippedRow>,
         now: Timestamp,
     ) -> Result<ImportSummary, StoreError> {
-        let imported = self.import_transaction(campaign, rows, skipped, now);
+        let summary = self.import_numbers_if(campaign, rows, skipped, now, |_| true)?;
+        Ok(summary.expect("committed unconditionally"))
+    }
+
+    /// [`Store::import_numbers`] that commits only if `commit_if` agrees once every row has
+    /// been read (`None`: rolled back, the database exactly as it was). For callers that
+    /// stream rows while they are still being checked: a bad row late in the file can still
+    /// undo everything. `skipped` is iterated after the last row of `rows`.
+    pub fn import_numbers_if(
+        &mut self,
+        campaign: CampaignId,
+        rows: impl IntoIterator<Item = ImportRow>,
+        skipped: impl IntoIterator<Item = SkippedRow>,
+        now: Timestamp,
+        commit_if: impl FnOnce(&ImportSummary) -> bool,
+    ) -> Result<Option<ImportSummary>, StoreError> {
+        let imported = self.import_transaction(campaign, rows, skipped, now, commit_if);
         // A bulk import may have grown the page cache; give the memory back either way.
         let restored = self
             .conn
@@ -106,7 +122,8 @@ impl Store {
         rows: impl IntoIterator<Item = ImportRow>,
         skipped: impl IntoIterator<Item = SkippedRow>,
         now: Timestamp,
-    ) -> Result<ImportSummary, StoreError> {
+        commit_if: impl FnOnce(&ImportSummary) -> bool,
+    ) -> Result<Option<ImportSummary>, StoreError> {
         let fail = self.at.fail("importing numbers");
         let now = stamp::to_text(now);
         let tx = self
@@ -114,21 +131,19 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&fail)?;
         let mut summary = ImportSummary::default();
-        let fresh = fresh_rows(&tx, &self.at, campaign, rows, &mut summary)?;
-        // Rebuilding costs a sort of every row in the table: worth it only when the new rows
-        // outnumber the stored ones (a first import: the common case).
-        let bulk = fresh.len() >= BULK_MIN_ROWS
-            && fresh.len() as i64 > count_all_numbers(&tx).map_err(&fail)?;
+        // Dropping the indexes and rebuilding them by sorting pays off when the table is
+        // (nearly) empty: a first import, the common case. Decided before reading any row,
+        // so rows are written as they arrive (the caller may still be screening the file).
+        let bulk = count_all_numbers(&tx).map_err(&fail)? < BULK_MAX_STORED;
         if bulk {
-            // Room for every new page (~200 bytes a number with its index entries): pages
-            // spilled to the WAL mid-transaction are written twice, and the index builds read
-            // the table back.
-            let kib = (fresh.len() as i64 / 4).max(CACHE_KIB);
-            tx.pragma_update(None, "cache_size", -kib).map_err(&fail)?;
+            // Room for the new pages: pages spilled to the WAL mid-transaction are written
+            // twice, and the index builds read the table back.
+            tx.pragma_update(None, "cache_size", -BULK_CACHE_KIB)
+                .map_err(&fail)?;
             tx.execute_batch(BULK_DROP).map_err(&fail)?;
         }
-        summary.added = insert_numbers(&tx, campaign, &fresh, &now).map_err(&fail)?;
-        drop(fresh);
+        let known = known_digits(&tx, campaign).map_err(&fail)?;
+        summary.added = insert_numbers(&tx, &self.at, campaign, rows, known, &mut summary, &now)?;
         if bulk {
             tx.execute_batch(BULK_INDEXES).map_err(&fail)?;
         }
@@ -138,31 +153,13 @@ impl Store {
             params![campaign.0, now],
         )
         .map_err(&fail)?;
-        tx.commit().map_err(&fail)?;
-        Ok(summary)
-    }
-}
-
-/// The rows of `rows` whose number the campaign does not have yet, first occurrence only;
-/// the others are counted in `summary.already_present`.
-fn fresh_rows(
-    tx: &Transaction<'_>,
-    at: &Location,
-    campaign: CampaignId,
-    rows: impl IntoIterator<Item = ImportRow>,
-    summary: &mut ImportSummary,
-) -> Result<Vec<Fresh>, StoreError> {
-    let mut known = known_digits(tx, campaign).map_err(at.fail("importing numbers"))?;
-    let mut fresh = Vec::new();
-    for row in rows {
-        let digits = digits_of(&row.e164, at)?;
-        if known.insert(digits) {
-            fresh.push(Fresh { digits, row });
-        } else {
-            summary.already_present += 1;
+        if !commit_if(&summary) {
+            tx.rollback().map_err(&fail)?;
+            return Ok(None);
         }
+        tx.commit().map_err(&fail)?;
+        Ok(Some(summary))
     }
-    Ok(fresh)
 }
 
 /// The stored form of a number: its digits without the `+`, as an integer.
@@ -192,35 +189,52 @@ fn count_all_numbers(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
     tx.query_row("SELECT count(*) FROM numbers", [], |row| row.get(0))
 }
 
-/// Inserts `fresh` in order; returns how many rows were written.
+/// Inserts the rows whose number the campaign does not have yet (`known`, then earlier in
+/// `rows`), in order; the others are counted in `summary.already_present`. Returns how many
+/// rows were written.
 ///
-/// A plain INSERT: `fresh` holds only new, distinct numbers, and the unique index (kept, or
+/// A plain INSERT: only new, distinct numbers get here, and the unique index (kept, or
 /// rebuilt before commit) turns any mistake into a failed import, never a silent skip.
 fn insert_numbers(
     tx: &Transaction<'_>,
+    at: &Location,
     campaign: CampaignId,
-    fresh: &[Fresh],
+    rows: impl IntoIterator<Item = ImportRow>,
+    mut known: DigitSet,
+    summary: &mut ImportSummary,
     now: &str,
-) -> rusqlite::Result<u64> {
-    let mut insert = tx.prepare(
-        "INSERT INTO numbers \
-         (campaign_id, digits, line, raw, timezone, extra, next_due_at, added_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-    )?;
+) -> Result<u64, StoreError> {
+    let fail = at.fail("importing numbers");
+    let mut insert = tx
+        .prepare(
+            "INSERT INTO numbers \
+             (campaign_id, digits, line, raw, timezone, extra, next_due_at, added_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        )
+        .map_err(&fail)?;
     let mut extra = String::new();
-    for Fresh { digits, row } in fresh {
+    let mut added = 0;
+    for row in rows {
+        let digits = digits_of(&row.e164, at)?;
+        if !known.insert(digits) {
+            summary.already_present += 1;
+            continue;
+        }
         encode_extra(&row.extra, &mut extra);
-        insert.execute(params![
-            campaign.0,
-            digits,
-            row.line as i64,
-            row.raw,
-            row.timezone,
-            extra,
-            now,
-        ])?;
+        insert
+            .execute(params![
+                campaign.0,
+                digits,
+                row.line as i64,
+                row.raw,
+                row.timezone,
+                extra,
+                now,
+            ])
+            .map_err(&fail)?;
+        added += 1;
     }
-    Ok(fresh.len() as u64)
+    Ok(added)
 }
 
 /// Replaces the campaign's skipped rows with `skipped`; returns how many were written.
@@ -338,9 +352,9 @@ mod tests {
         let other = store.upsert_campaign("other", now).unwrap();
         store.import_numbers(other, [row(1)], [], now).unwrap();
         let campaign = store.upsert_campaign("bulk", now).unwrap();
-        let rows = (0..BULK_MIN_ROWS as u64 + 1).map(row);
+        let rows = (0..20_000).map(row);
         let summary = store.import_numbers(campaign, rows, [], now).unwrap();
-        assert_eq!(summary.added, BULK_MIN_ROWS as u64 + 1);
+        assert_eq!(summary.added, 20_000);
         assert_eq!(indexes(&store), before);
         let again = store.import_numbers(other, [row(1), row(2)], [], now);
         assert_eq!(
