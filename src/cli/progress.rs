@@ -54,6 +54,7 @@ async fn draw_bar(snapshots: watch::Receiver<Snapshot>, stop: CancellationToken)
     )
     .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
+    super::logging::attach_bar(&bar);
     loop {
         let s = snapshots.borrow().clone();
         bar.set_length(s.total);
@@ -65,6 +66,7 @@ async fn draw_bar(snapshots: watch::Receiver<Snapshot>, stop: CancellationToken)
             () = tokio::time::sleep(Duration::from_millis(200)) => {}
         }
     }
+    super::logging::detach_bar();
     bar.finish_and_clear();
 }
 
