@@ -14,6 +14,7 @@ use crate::sip_support::free_udp_port;
 mod media;
 mod outcomes;
 mod shutdown;
+mod transport;
 mod trunks;
 
 /// The `dialer` binary as a child process, scrubbed like `common::dialer`.
