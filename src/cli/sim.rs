@@ -177,6 +177,11 @@ fn render(r: &StatsReport) -> String {
     out.push_str(&format!("final codes: {}\n", codes.join(" ")));
     let rtp: Vec<String> = r.rtp_packets_per_call.iter().map(u64::to_string).collect();
     out.push_str(&format!("RTP packets per call: {}\n", rtp.join(" ")));
+    let l = &r.rtp_lateness_ms;
+    out.push_str(&format!(
+        "RTP lost: {}; lateness ms p50 {:.1}, p99 {:.1}, p99.9 {:.1}, max {:.1}\n",
+        r.rtp_lost, l.p50, l.p99, l.p999, l.max
+    ));
     out
 }
 

@@ -28,6 +28,7 @@ use crate::media::rtp_packet::{
 use crate::media::sdp::OFFER_DTMF_PT;
 use crate::net::clock;
 use crate::net::sip::CallKey;
+use crate::sim::Arrivals;
 
 /// RTP socket errors.
 #[derive(Debug, thiserror::Error)]
@@ -316,7 +317,7 @@ pub struct KeyPresses {
 /// presses keys (RFC 4733) on a schedule.
 pub struct RtpEcho {
     stop: CancellationToken,
-    task: JoinHandle<u64>,
+    task: JoinHandle<Arrivals>,
     local: SocketAddr,
 }
 
@@ -332,7 +333,7 @@ impl RtpEcho {
         let token = stop.clone();
         let task = tokio::spawn(async move {
             let mut buf = [0u8; 2048];
-            let mut packets = 0u64;
+            let mut arrivals = Arrivals::default();
             let mut presses = PressSender::new(keys);
             loop {
                 let next = presses.next_due();
@@ -341,8 +342,8 @@ impl RtpEcho {
                     () = sleep_until_opt(next) => presses.send_due(&socket).await,
                     r = socket.recv_from(&mut buf) => {
                         let Ok((n, from)) = r else { continue };
-                        if rtp_rs::RtpReader::new(&buf[..n]).is_ok() {
-                            packets += 1;
+                        if let Ok(rtp) = rtp_rs::RtpReader::new(&buf[..n]) {
+                            arrivals.on_packet(clock::instant(), u16::from(rtp.sequence_number()));
                             if echo {
                                 let _ = socket.send_to(&buf[..n], from).await;
                             }
@@ -350,7 +351,7 @@ impl RtpEcho {
                     }
                 }
             }
-            packets
+            arrivals
         });
         Ok(RtpEcho { stop, task, local })
     }
@@ -360,10 +361,10 @@ impl RtpEcho {
         self.local
     }
 
-    /// Stops and returns the packets received.
-    pub async fn stop(self) -> u64 {
+    /// Stops and says how the call's packets arrived.
+    pub async fn stop(self) -> Arrivals {
         self.stop.cancel();
-        self.task.await.unwrap_or(0)
+        self.task.await.unwrap_or_default()
     }
 }
 

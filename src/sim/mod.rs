@@ -9,11 +9,13 @@
 //!
 //! Must not: open sockets, sleep or read the clock (`now` is passed in).
 
+pub mod arrivals;
 mod stats;
 
 use std::time::{Duration, Instant};
 
-pub use stats::{SimStats, StatsReport};
+pub use arrivals::Arrivals;
+pub use stats::{LatenessReport, SimStats, StatsReport};
 
 /// Relative weights of the outcomes drawn for numbers without a code suffix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,10 +232,10 @@ impl Simulator {
     }
 
     /// Closes a call opened by `on_invite`: its final code and the RTP packets received.
-    pub fn on_end(&mut self, code: u16, rtp_packets: u64) {
+    pub fn on_end(&mut self, code: u16, rtp: &Arrivals) {
         self.active = self.active.saturating_sub(1);
         self.stats.count_code(code);
-        self.stats.on_call_end(rtp_packets);
+        self.stats.on_call_end(rtp);
     }
 
     /// Calls in progress.
@@ -382,8 +384,13 @@ mod tests {
                 code: 503
             }
         );
-        sim.on_end(503, 0);
-        sim.on_end(200, 50);
+        sim.on_end(503, &Arrivals::default());
+        let mut fifty = Arrivals::default();
+        let t0 = crate::net::clock::instant();
+        for i in 0..50u16 {
+            fifty.on_packet(t0 + Duration::from_millis(20 * u64::from(i)), i);
+        }
+        sim.on_end(200, &fifty);
         assert_eq!(sim.active(), 0);
         let r = sim.report();
         assert_eq!(

@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use super::arrivals::{Arrivals, Lateness};
+
 /// Running counters.
 #[derive(Debug, Default)]
 pub struct SimStats {
@@ -13,6 +15,8 @@ pub struct SimStats {
     max_concurrent: u32,
     calls: u64,
     rtp: Vec<u64>,
+    lost: u64,
+    lateness: Lateness,
     codes: BTreeMap<u16, u64>,
 }
 
@@ -29,9 +33,28 @@ pub struct StatsReport {
     pub max_invites_per_second: u64,
     /// RTP packets received, per call, in the order calls ended.
     pub rtp_packets_per_call: Vec<u64>,
+    /// RTP packets missing (sequence gaps), all calls.
+    pub rtp_lost: u64,
+    /// RTP lateness against each call's 20 ms grid (see `sim::arrivals`), ms.
+    pub rtp_lateness_ms: LatenessReport,
     /// Final responses by code.
     pub codes: BTreeMap<u16, u64>,
 }
+
+/// Lateness quantiles, milliseconds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LatenessReport {
+    /// Median.
+    pub p50: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+    /// Worst packet.
+    pub max: f64,
+}
+
+impl Eq for LatenessReport {}
 
 impl SimStats {
     pub(super) fn on_invite(&mut self, now: Instant) {
@@ -55,9 +78,11 @@ impl SimStats {
         *self.codes.entry(code).or_default() += 1;
     }
 
-    pub(super) fn on_call_end(&mut self, rtp_packets: u64) {
+    pub(super) fn on_call_end(&mut self, rtp: &Arrivals) {
         self.calls += 1;
-        self.rtp.push(rtp_packets);
+        self.rtp.push(rtp.packets);
+        self.lost += rtp.lost();
+        self.lateness.merge(&rtp.lateness);
     }
 
     /// The summary.
@@ -68,6 +93,13 @@ impl SimStats {
             max_concurrent: self.max_concurrent,
             max_invites_per_second: self.max_per_second,
             rtp_packets_per_call: self.rtp.clone(),
+            rtp_lost: self.lost,
+            rtp_lateness_ms: LatenessReport {
+                p50: self.lateness.quantile_ms(0.5),
+                p99: self.lateness.quantile_ms(0.99),
+                p999: self.lateness.quantile_ms(0.999),
+                max: self.lateness.max_ms(),
+            },
             codes: self.codes.clone(),
         }
     }

@@ -26,7 +26,7 @@ use crate::campaign::Codec;
 use crate::media::sdp::{AudioDescription, negotiate};
 use crate::net::clock;
 use crate::net::rtp::{KeyPresses, RtpEcho, bind_in_range};
-use crate::sim::{Decision, KEY_GAP, Simulator, StatsReport};
+use crate::sim::{Arrivals, Decision, KEY_GAP, Simulator, StatsReport};
 
 /// Where the simulator's RTP sockets live.
 #[derive(Debug, Clone)]
@@ -184,7 +184,7 @@ async fn on_invite(shared: Arc<UasShared>, mut tx: Transaction) {
         }
         Decision::Reject { ring, code } if ring.is_zero() => {
             let _ = tx.reply(StatusCode::from(code)).await;
-            end(&shared, code, 0);
+            end(&shared, code, Arrivals::default());
         }
         decision => run_dialog(shared, tx, decision, keys).await,
     }
@@ -206,9 +206,9 @@ fn authorized(tx: &Transaction, credential: &DigestCredential) -> bool {
     })
 }
 
-fn end(shared: &UasShared, code: u16, rtp_packets: u64) {
+fn end(shared: &UasShared, code: u16, rtp: Arrivals) {
     let mut sim = shared.sim.lock().unwrap_or_else(|e| e.into_inner());
-    sim.on_end(code, rtp_packets);
+    sim.on_end(code, &rtp);
 }
 
 async fn run_dialog(shared: Arc<UasShared>, mut tx: Transaction, decision: Decision, keys: String) {
@@ -219,7 +219,7 @@ async fn run_dialog(shared: Arc<UasShared>, mut tx: Transaction, decision: Decis
         .get_or_create_server_invite(&tx, state_tx, None, contact)
     else {
         let _ = tx.reply(StatusCode::ServerInternalError).await;
-        return end(&shared, 500, 0);
+        return end(&shared, 500, Arrivals::default());
     };
     let mut driver = dialog.clone();
     tokio::spawn(async move {
@@ -229,10 +229,10 @@ async fn run_dialog(shared: Arc<UasShared>, mut tx: Transaction, decision: Decis
     let (code, packets) = match decision {
         Decision::Reject { ring, code } => {
             if wait_end(&mut states, ring).await {
-                (487, 0)
+                (487, Arrivals::default())
             } else {
                 let _ = dialog.reject(Some(StatusCode::from(code)), None);
-                (code, 0)
+                (code, Arrivals::default())
             }
         }
         Decision::Answer { ring, talk } if !wait_end(&mut states, ring).await => {
@@ -243,9 +243,9 @@ async fn run_dialog(shared: Arc<UasShared>, mut tx: Transaction, decision: Decis
             if !wait_end(&mut states, Duration::from_secs(300)).await {
                 let _ = dialog.reject(Some(StatusCode::RequestTimeout), None);
             }
-            (487, 0)
+            (487, Arrivals::default())
         }
-        _ => (487, 0),
+        _ => (487, Arrivals::default()),
     };
     shared.dialogs.remove_dialog(&dialog.id());
     end(&shared, code, packets);
@@ -253,24 +253,24 @@ async fn run_dialog(shared: Arc<UasShared>, mut tx: Transaction, decision: Decis
 
 /// Answers with the caller's first G.711 codec, counts RTP, presses `keys` (when the caller
 /// offered telephone-event), hangs up after `talk` unless the caller does first. Returns
-/// (final code, RTP packets received).
+/// (final code, how its RTP arrived).
 async fn answer(
     shared: &UasShared,
     dialog: &InviteDialog,
     states: &mut DialogStateReceiver,
     talk: Duration,
     keys: &str,
-) -> (u16, u64) {
+) -> (u16, Arrivals) {
     let offer = dialog.initial_request().body;
     let Ok(neg) = negotiate(&offer, &[Codec::Pcmu, Codec::Pcma]) else {
         let _ = dialog.reject(Some(StatusCode::NotAcceptableHere), None);
-        return (488, 0);
+        return (488, Arrivals::default());
     };
     let media = &shared.media;
     let hint = (clock::instant().elapsed().subsec_nanos() % 4096) as u16;
     let Ok(socket) = bind_in_range(media.ip, media.ports.clone(), hint).await else {
         let _ = dialog.reject(Some(StatusCode::ServiceUnavailable), None);
-        return (503, 0);
+        return (503, Arrivals::default());
     };
     let presses = neg
         .dtmf_pt
@@ -284,7 +284,7 @@ async fn answer(
         });
     let Ok(echo) = RtpEcho::start(socket, media.echo, presses) else {
         let _ = dialog.reject(Some(StatusCode::ServiceUnavailable), None);
-        return (503, 0);
+        return (503, Arrivals::default());
     };
     let sdp = AudioDescription {
         addr: media.ip,
