@@ -434,27 +434,35 @@ mod tests {
         assert_eq!(err("9-1-1", Some("US")), Rejection::Emergency);
     }
 
+    /// Every example number of every region and type, with its region code.
+    fn example_numbers() -> Vec<(String, PhoneNumber)> {
+        let mut out = Vec::new();
+        for region in PHONE_NUMBER_UTIL.get_supported_regions() {
+            let code = region.as_region_str().to_string();
+            let types = PHONE_NUMBER_UTIL.get_supported_types_for_region(region);
+            for kind in types.into_iter().flatten() {
+                if let Ok(example) =
+                    PHONE_NUMBER_UTIL.get_example_number_for_type_and_region(region, kind)
+                {
+                    out.push((code.clone(), example));
+                }
+            }
+        }
+        out
+    }
+
     /// The fast path must give the parser's answer for every valid example number of every
     /// region and type, written internationally and nationally.
     #[test]
     fn fast_path_agrees_with_the_parser() {
         let mut checked = 0;
-        for region in PHONE_NUMBER_UTIL.get_supported_regions() {
-            let code = region.as_region_str().to_string();
-            let types = PHONE_NUMBER_UTIL.get_supported_types_for_region(region);
-            for kind in types.into_iter().flatten() {
-                let Ok(example) =
-                    PHONE_NUMBER_UTIL.get_example_number_for_type_and_region(region, kind)
-                else {
-                    continue;
-                };
-                for format in [PhoneNumberFormat::E164, PhoneNumberFormat::National] {
-                    let raw = example.format_as(format);
-                    let fast = normalize(&raw, Some(&code));
-                    let slow = normalize_by_parsing(&raw, Some(&code));
-                    assert_eq!(fast, slow, "{raw} in {code}");
-                    checked += 1;
-                }
+        for (code, example) in example_numbers() {
+            for format in [PhoneNumberFormat::E164, PhoneNumberFormat::National] {
+                let raw = example.format_as(format);
+                let fast = normalize(&raw, Some(&code));
+                let slow = normalize_by_parsing(&raw, Some(&code));
+                assert_eq!(fast, slow, "{raw} in {code}");
+                checked += 1;
             }
         }
         assert!(checked > 2000, "only {checked} examples");
@@ -464,19 +472,10 @@ mod tests {
     /// region and type is mistaken for one.
     #[test]
     fn no_example_number_is_taken_for_an_emergency_number() {
-        for region in PHONE_NUMBER_UTIL.get_supported_regions() {
-            let code = region.as_region_str().to_string();
-            let types = PHONE_NUMBER_UTIL.get_supported_types_for_region(region);
-            for kind in types.into_iter().flatten() {
-                let Ok(example) =
-                    PHONE_NUMBER_UTIL.get_example_number_for_type_and_region(region, kind)
-                else {
-                    continue;
-                };
-                let raw = example.format_as(PhoneNumberFormat::E164);
-                let verdict = normalize(&raw, Some(&code));
-                assert_ne!(verdict, Err(Rejection::Emergency), "{raw} in {code}");
-            }
+        for (code, example) in example_numbers() {
+            let raw = example.format_as(PhoneNumberFormat::E164);
+            let verdict = normalize(&raw, Some(&code));
+            assert_ne!(verdict, Err(Rejection::Emergency), "{raw} in {code}");
         }
     }
 
