@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
+use super::Cached;
 use super::numbers::{NumberUpdate, apply_update};
 use super::{AttemptId, CampaignId, Location, NumberId, Store, StoreError, stamp};
 use crate::campaign::E164;
@@ -114,7 +115,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&fail)?;
         let number: Option<(i64, String, i64)> = tx
-            .query_row(
+            .row(
                 "SELECT campaign_id, e164, attempts FROM numbers \
                  WHERE id = ?1 AND state = 'in_progress'",
                 [attempt.number.0],
@@ -131,7 +132,7 @@ impl Store {
             });
         };
         let started = stamp::to_text(attempt.started_at);
-        tx.execute(
+        tx.exec(
             "INSERT INTO attempts (campaign_id, number_id, e164, attempt, trunk, call_id, \
              started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
@@ -146,7 +147,7 @@ impl Store {
         )
         .map_err(&fail)?;
         let id = tx.last_insert_rowid();
-        tx.execute(
+        tx.exec(
             "UPDATE numbers SET attempts = attempts + 1, last_attempt_at = ?2 WHERE id = ?1",
             params![attempt.number.0, started],
         )
@@ -169,7 +170,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&fail)?;
         let number: Option<i64> = tx
-            .query_row(
+            .row(
                 "UPDATE attempts SET status = 'finished', disposition = ?2, sip_code = ?3, \
                  sip_reason = ?4, ringing_at = ?5, answered_at = ?6, ended_at = ?7, \
                  ring_ms = ?8, talk_ms = ?9, dtmf = ?10, ivr_result = ?11, rtp_sent = ?12, \

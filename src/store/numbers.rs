@@ -9,6 +9,7 @@
 use jiff::Timestamp;
 use rusqlite::{TransactionBehavior, params};
 
+use super::Cached;
 use super::attempts::Disposition;
 use super::{CampaignId, NumberId, Store, StoreError, stamp};
 use crate::campaign::{E164, Rejection};
@@ -220,7 +221,7 @@ pub(super) fn apply_update(
 ) -> Result<(), StoreError> {
     let fail = at.fail("updating a number");
     let changed = match update {
-        NumberUpdate::Done { disposition } => tx.execute(
+        NumberUpdate::Done { disposition } => tx.exec(
             "UPDATE numbers SET state = 'done', next_due_at = NULL, last_disposition = ?2 \
              WHERE id = ?1 AND state = 'in_progress'",
             params![id.0, disposition.as_str()],
@@ -228,7 +229,7 @@ pub(super) fn apply_update(
         NumberUpdate::Pending {
             due_at,
             disposition,
-        } => tx.execute(
+        } => tx.exec(
             "UPDATE numbers SET state = 'pending', next_due_at = ?2, \
              last_disposition = coalesce(?3, last_disposition) \
              WHERE id = ?1 AND state = 'in_progress'",
@@ -238,7 +239,7 @@ pub(super) fn apply_update(
                 disposition.map(Disposition::as_str)
             ],
         ),
-        NumberUpdate::Redial { disposition } => tx.execute(
+        NumberUpdate::Redial { disposition } => tx.exec(
             "UPDATE numbers SET last_disposition = ?2 WHERE id = ?1 AND state = 'in_progress'",
             params![id.0, disposition.as_str()],
         ),
