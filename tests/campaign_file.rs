@@ -640,3 +640,18 @@ fn record_patterns_are_checked() {
     let msg = error_of("record: 5\n");
     assert!(msg.contains("record"), "{msg}");
 }
+
+#[test]
+fn tls_ca_needs_a_tls_trunk_and_an_existing_file() {
+    let msg = error_of(
+        "trunks:\n  - { name: a, uri: \"sip:gw.example.net\", tls_ca: ca.pem }\n  - { name: b, uri: \"sip:gw.example.net\", transport: tls, tls_ca: missing.pem }\n",
+    );
+    assert!(
+        msg.contains("trunks[0].tls_ca: only a `transport: tls` trunk verifies a certificate"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("trunks[1].tls_ca: ") && msg.contains("missing.pem does not exist"),
+        "{msg}"
+    );
+}

@@ -365,7 +365,14 @@ impl Call {
                 self.cancel(now, Outcome::TRUNK_FAILED, EndCause::SetupTimeout);
             }
             (Phase::Cancelling(decided, cause), CallTimer::CancelWait) => {
-                self.finish(now, decided, cause, None, None, None);
+                // Nothing at all came back (an unreachable trunk, a failed TLS handshake):
+                // say so on the attempt, where a SIP reason would otherwise be.
+                let detail = (self.ringing.is_none()).then(|| {
+                    "no response from the trunk: no 18x before the timeout, nothing after our \
+                     CANCEL"
+                        .to_string()
+                });
+                self.finish(now, decided, cause, None, None, detail);
             }
             (Phase::Connected, CallTimer::MaxDuration) => {
                 self.hang_up(now, EndCause::MaxDuration, None);

@@ -161,6 +161,7 @@ fn provisional_only_invite_never_answered_gives_up_after_cancel_wait() {
     assert_eq!(h.call.poll_timeout(), Some(h.at(38_000)));
     let r = record(&h.advance(38_000)).clone();
     assert_eq!((r.disposition, r.sip_code), (Disposition::NoAnswer, None));
+    assert_eq!(r.transport_error, None, "it rang: not a silent trunk");
     assert!(h.call.is_finished());
 }
 
@@ -195,6 +196,10 @@ fn ring_timeout_without_any_provisional_is_a_trunk_failure() {
     h.advance(30_000);
     let r = record(&h.advance(38_000)).clone();
     assert_eq!((r.disposition, r.failover), (Disposition::Failed, true));
+    let why = r
+        .transport_error
+        .expect("the attempt says nothing came back");
+    assert!(why.contains("no response from the trunk"), "{why}");
 }
 
 #[test]

@@ -304,6 +304,8 @@ pub struct Trunk {
     pub max_concurrent: Option<u32>,
     /// This trunk's own calls-per-second limit.
     pub max_cps: Option<u32>,
+    /// PEM file of the CA(s) to trust for this TLS trunk instead of the system's roots.
+    pub tls_ca: Option<PathBuf>,
 }
 
 /// The `sip:` block.

@@ -229,6 +229,7 @@ pub(crate) struct RawTrunk {
     pub password_file: Option<Sp<String>>,
     pub max_concurrent: Option<Sp<i64>>,
     pub max_cps: Option<Sp<i64>>,
+    pub tls_ca: Option<Sp<String>>,
 }
 
 /// `sip:`.

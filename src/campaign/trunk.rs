@@ -82,6 +82,16 @@ fn trunk(
         (key, param) => key.or(param).unwrap_or(Transport::Udp),
     };
     let (password, password_source) = password?;
+    let tls_ca = match &raw.tls_ca {
+        None => None,
+        Some(_) if transport != Transport::Tls => {
+            let msg = "only a `transport: tls` trunk verifies a certificate; remove tls_ca or \
+                       set transport: tls";
+            check.fail(raw.tls_ca.as_ref()?, &format!("{field}.tls_ca"), msg);
+            return None;
+        }
+        Some(ca) => Some(check.existing_file(ca, &format!("{field}.tls_ca"))?),
+    };
     Some(Trunk {
         name: name?,
         uri: raw.uri.value.trim().to_string(),
@@ -97,6 +107,7 @@ fn trunk(
         password_source,
         max_concurrent: max_concurrent?,
         max_cps: max_cps?,
+        tls_ca,
     })
 }
 

@@ -74,6 +74,11 @@ pub fn execute(args: RunArgs, global: &GlobalArgs) -> Result<ExitStatus, Failure
              dial without confirmation; nothing was dialed"
         )));
     }
+    let tls_trust = if args.simulate {
+        None
+    } else {
+        tls_trust(&plan)?
+    };
     let summary = import(&plan, global)?;
     let db = global.db_path(plan.database.as_ref());
     if !args.yes && !confirm(&plan, &summary, &db, args.simulate)? {
@@ -86,6 +91,7 @@ pub fn execute(args: RunArgs, global: &GlobalArgs) -> Result<ExitStatus, Failure
         plan,
         prompt,
         menu,
+        tls_trust,
         db,
         exit_outside_window: args.exit_outside_window,
         max_runtime: args.max_runtime,
@@ -93,6 +99,41 @@ pub fn execute(args: RunArgs, global: &GlobalArgs) -> Result<ExitStatus, Failure
     };
     let tokio = tokio::runtime::Runtime::new()?;
     tokio.block_on(dial(settings, args.simulate, global))
+}
+
+/// Where Debian and Ubuntu keep the system's trusted roots (package ca-certificates).
+const SYSTEM_ROOTS: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+/// The certificates TLS trunks are verified against: each trunk's `tls_ca`, and the system's
+/// roots for a TLS trunk without one. rsipstack trusts nothing by default, and takes one
+/// trust store for all connections, so the union is passed. `None` without TLS trunks.
+fn tls_trust(plan: &CampaignPlan) -> Result<Option<Vec<u8>>, Failure> {
+    let tls: Vec<_> = plan
+        .trunks
+        .iter()
+        .filter(|t| t.transport == Transport::Tls)
+        .collect();
+    if tls.is_empty() {
+        return Ok(None);
+    }
+    let mut pem = Vec::new();
+    let mut files: Vec<PathBuf> = tls.iter().filter_map(|t| t.tls_ca.clone()).collect();
+    if tls.iter().any(|t| t.tls_ca.is_none()) {
+        files.push(PathBuf::from(SYSTEM_ROOTS));
+    }
+    files.dedup();
+    for file in files {
+        let bytes = std::fs::read(&file).map_err(|e| {
+            Failure::usage(anyhow::anyhow!(
+                "cannot read the TLS trust file {}: {e}; give the trunk a readable `tls_ca` \
+                 (PEM) or install the system's ca-certificates",
+                file.display()
+            ))
+        })?;
+        pem.extend_from_slice(&bytes);
+        pem.push(b'\n');
+    }
+    Ok(Some(pem))
 }
 
 /// Loads the campaign's prompt, or every IVR node's, once before any call: a prompt that

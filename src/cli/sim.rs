@@ -16,7 +16,7 @@ use super::Failure;
 use crate::campaign::Secret;
 use crate::exit::ExitStatus;
 use crate::net::sip::uas::{SimMedia, SimServer};
-use crate::net::sip::{DigestCredential, EndpointConfig};
+use crate::net::sip::{DigestCredential, EndpointConfig, TlsListen};
 use crate::sim::{DurationRange, KeyRule, Mix, SimConfig, Simulator, StatsReport};
 
 /// Arguments of `dialer sim`.
@@ -67,6 +67,15 @@ pub struct SimArgs {
     /// Echo received RTP back to the caller
     #[arg(long)]
     pub echo: bool,
+    /// Also accept SIP over TLS on this address (needs --tls-cert and --tls-key)
+    #[arg(long, value_name = "ADDR", requires_all = ["tls_cert", "tls_key"])]
+    pub tls_listen: Option<SocketAddr>,
+    /// The TLS certificate chain (PEM) for --tls-listen
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// The TLS private key (PEM, PKCS#8 or RSA) for --tls-listen
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
     /// Keys every answered callee presses (RFC 4733, the caller's telephone-event type),
     /// e.g. 12#
     #[arg(long, value_name = "KEYS", value_parser = parse_keys)]
@@ -130,7 +139,19 @@ async fn serve(args: SimArgs) -> Result<ExitStatus, Failure> {
         ports: args.rtp_ports.0..=args.rtp_ports.1,
         echo: args.echo,
     };
-    let endpoint = EndpointConfig::new(args.listen);
+    let mut endpoint = EndpointConfig::new(args.listen);
+    if let (Some(addr), Some(cert), Some(key)) = (args.tls_listen, &args.tls_cert, &args.tls_key) {
+        let read = |path: &PathBuf| {
+            std::fs::read(path)
+                .with_context(|| format!("cannot read {}", path.display()))
+                .map_err(Failure::usage)
+        };
+        endpoint.tls_listen = Some(TlsListen {
+            addr,
+            cert: read(cert)?,
+            key: read(key)?,
+        });
+    }
     let server = SimServer::start(endpoint, Simulator::new(config), media, credential)
         .await
         .map_err(Failure::usage)?;

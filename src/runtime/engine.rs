@@ -94,6 +94,7 @@ impl Engine {
         let dnc = DncList::load(&s.plan.dnc.files, region, store.dnc_numbers()?)?;
         let mut config = EndpointConfig::new(s.plan.sip.bind);
         config.public_addr = s.plan.sip.public_addr;
+        config.tls_trust = s.tls_trust.clone();
         let (endpoint, sip_events) = SipEndpoint::start(config).await?;
         let advertised_ip = advertised_ip(&s, endpoint.local_addr().ip());
         let (media_tx, media_rx) = mpsc::unbounded_channel();

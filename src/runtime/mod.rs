@@ -93,6 +93,8 @@ pub struct RunSettings {
     /// The IVR menu and every node's prompt, when the campaign has `ivr:` (then `prompt` is
     /// unused).
     pub menu: Option<MenuAudio>,
+    /// PEM certificates trusted for TLS trunks (their `tls_ca` files, or the system's roots).
+    pub tls_trust: Option<Vec<u8>>,
     /// The database file.
     pub db: PathBuf,
     /// With work left only outside the calling window, stop ([`RunEnd::WindowClosed`])

@@ -29,6 +29,8 @@ use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::sip::{Method, StatusCode};
 use rsipstack::transaction::endpoint::EndpointOption;
 use rsipstack::transaction::{CallIdFormat, TransactionReceiver, make_call_id};
+use rsipstack::transport::connection::SipConnection;
+use rsipstack::transport::tls::{TlsConfig, TlsListenerConnection};
 use rsipstack::transport::udp::UdpConnection;
 use rsipstack::transport::{SipAddr, TransportLayer};
 use rsipstack::{EndpointBuilder, transaction::Endpoint};
@@ -87,6 +89,22 @@ pub struct EndpointConfig {
     pub release_wait: Duration,
     /// RFC 3261 64*T1 (transaction lifetime). Lowering it to 8-16 s halves memory at high CPS.
     pub t1x64: Duration,
+    /// PEM certificates trusted for TLS connections we open (trunks with `transport: tls`).
+    /// rsipstack has no implicit trust anchors: without these every TLS peer is refused.
+    pub tls_trust: Option<Vec<u8>>,
+    /// Also accept SIP over TLS here (the simulator): address, certificate and key (PEM).
+    pub tls_listen: Option<TlsListen>,
+}
+
+/// A TLS listener's address and identity.
+#[derive(Debug, Clone)]
+pub struct TlsListen {
+    /// Address to listen on.
+    pub addr: SocketAddr,
+    /// Certificate chain, PEM.
+    pub cert: Vec<u8>,
+    /// Private key, PEM.
+    pub key: Vec<u8>,
 }
 
 impl EndpointConfig {
@@ -99,6 +117,8 @@ impl EndpointConfig {
             call_id_domain: "dialer.invalid".to_string(),
             release_wait: Duration::from_secs(8),
             t1x64: Duration::from_secs(32),
+            tls_trust: None,
+            tls_listen: None,
         }
     }
 }
@@ -310,6 +330,26 @@ impl Stack {
             udp.external = Some(advertised_udp(advertised));
         }
         transport.add_transport(udp.into());
+        if let Some(trust) = &config.tls_trust {
+            transport.set_tls_config(TlsConfig {
+                ca_certs: Some(trust.clone()),
+                ..TlsConfig::default()
+            });
+        }
+        if let Some(tls) = &config.tls_listen {
+            let identity = TlsConfig {
+                cert: Some(tls.cert.clone()),
+                key: Some(tls.key.clone()),
+                ..TlsConfig::default()
+            };
+            let listener = TlsListenerConnection::new(tls.addr, None, identity)
+                .await
+                .map_err(|e| SipError::Bind {
+                    addr: tls.addr,
+                    detail: e.to_string(),
+                })?;
+            transport.add_transport(SipConnection::TlsListener(listener));
+        }
         let option = EndpointOption {
             callid_suffix: Some(config.call_id_domain.clone()),
             t1x64: config.t1x64,
