@@ -71,17 +71,19 @@ pub enum StoreError {
         /// The version this build writes.
         current: i64,
     },
-    /// A read-only open found a write-ahead log left by a crash, which only a writer may
-    /// recover.
+    /// A read-only open found a journal (`-wal`, or a hot `-journal`) left by a crash or a
+    /// killed import, which only a writer may recover.
     #[error(
-        "{}: an unrecovered write-ahead log ({}-wal) was left by a crash; run a command that \
-         writes (e.g. `dialer dnc list`) to recover it first",
+        "{}: {} was left by a crash or a killed import and is not recovered yet; run a \
+         command that writes (e.g. `dialer dnc list`) to recover it first",
         path.display(),
-        path.display()
+        journal.display()
     )]
-    UnrecoveredWal {
+    UnrecoveredJournal {
         /// The database path.
         path: PathBuf,
+        /// The journal file a writer must roll back or forward.
+        journal: PathBuf,
     },
     /// The disk (or the file system quota) is full; the transaction was rolled back.
     #[error("{}: disk full while {operation}; nothing was changed", path.display())]
@@ -163,7 +165,7 @@ impl StoreError {
                 | StoreError::Newer { .. }
                 | StoreError::Foreign { .. }
                 | StoreError::NeedsUpgrade { .. }
-                | StoreError::UnrecoveredWal { .. }
+                | StoreError::UnrecoveredJournal { .. }
         )
     }
 
@@ -176,6 +178,17 @@ impl StoreError {
     ) -> StoreError {
         use rusqlite::ErrorCode;
         let path = path.to_path_buf();
+        // A read-only connection that meets a hot rollback journal cannot roll it back.
+        if let rusqlite::Error::SqliteFailure(e, _) = &source
+            && e.extended_code == rusqlite::ffi::SQLITE_READONLY_ROLLBACK
+        {
+            let mut journal = path.clone().into_os_string();
+            journal.push("-journal");
+            return StoreError::UnrecoveredJournal {
+                path,
+                journal: journal.into(),
+            };
+        }
         match source.sqlite_error_code() {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked {
                 path,

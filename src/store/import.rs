@@ -16,7 +16,9 @@
 //!   inside the immediate transaction), not from 1M index probes;
 //! - a first import into a (nearly) empty table appends rows to the table only and then builds
 //!   the two indexes by sorting: random inserts into the unique index cost ~3x more;
-//! - numbers are keyed by an 8-byte integer (`digits`), not 15-byte text.
+//! - numbers are keyed by an 8-byte integer (`digits`), not 15-byte text;
+//! - alone on the file, the transaction uses a rollback journal: pages are written once, not
+//!   to the WAL and then again by its checkpoint ([`RollbackJournal`]).
 //!
 //! Must not: update or delete a stored number, or rely on the caller having de-duplicated.
 
@@ -104,7 +106,9 @@ impl Store {
         now: Timestamp,
         commit_if: impl FnOnce(&ImportSummary) -> bool,
     ) -> Result<Option<ImportSummary>, StoreError> {
+        let journal = RollbackJournal::begin(&self.conn, &self.at);
         let imported = self.import_transaction(campaign, rows, skipped, now, commit_if);
+        journal.end(&self.conn, &self.at);
         // A bulk import may have grown the page cache; give the memory back either way.
         let restored = self
             .conn
@@ -136,7 +140,7 @@ impl Store {
         // so rows are written as they arrive (the caller may still be screening the file).
         let bulk = count_all_numbers(&tx).map_err(&fail)? < BULK_MAX_STORED;
         if bulk {
-            // Room for the new pages: pages spilled to the WAL mid-transaction are written
+            // Room for the new pages: pages spilled to the file mid-transaction are written
             // twice, and the index builds read the table back.
             tx.pragma_update(None, "cache_size", -BULK_CACHE_KIB)
                 .map_err(&fail)?;
@@ -160,6 +164,66 @@ impl Store {
         tx.commit().map_err(&fail)?;
         Ok(Some(summary))
     }
+}
+
+/// An import's transaction in rollback-journal mode, when nothing else has the file open.
+///
+/// Why: in WAL mode every page a million-row import writes goes to the `-wal` file and is then
+/// copied again into the database by the checkpoint (~1 s of the 1M-row import). A rollback
+/// journal holds only the *old* content of the pages the import changes (little: an import
+/// mostly appends), and the new pages are written once, to the database. Atomicity is the
+/// same: a killed import leaves a hot journal that the next writer rolls back.
+///
+/// Leaving WAL needs every other connection closed. When a `run` or a reader has the file
+/// open the switch fails at once (no busy wait) and the import simply runs in WAL mode.
+/// `synchronous = FULL` while in rollback mode: what that mode needs to survive a power cut.
+struct RollbackJournal {
+    switched: bool,
+}
+
+impl RollbackJournal {
+    fn begin(conn: &rusqlite::Connection, at: &Location) -> RollbackJournal {
+        let switched = without_waiting(conn, at, || {
+            let mode: String =
+                conn.query_row("PRAGMA journal_mode = DELETE", [], |row| row.get(0))?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            Ok(mode.eq_ignore_ascii_case("delete"))
+        });
+        let switched = switched.unwrap_or_else(|e| {
+            tracing::debug!(error = %e, "import stays in WAL mode (the file is in use)");
+            false
+        });
+        RollbackJournal { switched }
+    }
+
+    /// Back to WAL (as `Store::open` leaves every connection). Best effort: if a reader opened
+    /// the file meanwhile, the next `Store::open` switches it.
+    fn end(self, conn: &rusqlite::Connection, at: &Location) {
+        if !self.switched {
+            return;
+        }
+        let back = without_waiting(conn, at, || {
+            conn.query_row("PRAGMA journal_mode = WAL", [], |row| {
+                row.get::<_, String>(0)
+            })?;
+            conn.pragma_update(None, "synchronous", "NORMAL")
+        });
+        if let Err(e) = back {
+            tracing::debug!(error = %e, "database left in rollback-journal mode until next open");
+        }
+    }
+}
+
+/// Runs `f` with the connection's busy timeout at zero, then restores it.
+fn without_waiting<T>(
+    conn: &rusqlite::Connection,
+    at: &Location,
+    f: impl FnOnce() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.busy_timeout(std::time::Duration::ZERO)?;
+    let result = f();
+    conn.busy_timeout(at.busy_timeout)?;
+    result
 }
 
 /// The stored form of a number: its digits without the `+`, as an integer.
@@ -374,5 +438,78 @@ mod tests {
         let lines: Vec<u64> = claimed.iter().map(|c| c.line).collect();
         assert_eq!(lines, [2, 3, 4]);
         assert_eq!(claimed[1].e164.as_str(), "+8613800007919");
+    }
+
+    /// The journal mode as the file's header says (what a new connection would start in).
+    fn header_mode(store: &Store) -> String {
+        store
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn an_import_alone_uses_a_rollback_journal_and_leaves_the_file_in_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("dialer.db")).unwrap();
+        let now: Timestamp = "2026-11-24T09:00:00Z".parse().unwrap();
+        let campaign = store.upsert_campaign("alone", now).unwrap();
+        let journal = RollbackJournal::begin(&store.conn, &store.at);
+        assert!(journal.switched);
+        assert_eq!(header_mode(&store), "delete");
+        journal.end(&store.conn, &store.at);
+        assert_eq!(header_mode(&store), "wal");
+        let row = ImportRow {
+            line: 2,
+            raw: String::new(),
+            e164: E164::from_trusted("+8613800138000"),
+            timezone: None,
+            extra: Vec::new(),
+        };
+        store.import_numbers(campaign, [row], [], now).unwrap();
+        assert_eq!(header_mode(&store), "wal");
+        let sync: i64 = store
+            .conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(sync, 1, "NORMAL again, as Store::open sets it");
+    }
+
+    #[test]
+    fn an_import_beside_a_reader_stays_in_wal_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dialer.db");
+        let mut store = Store::open(&path).unwrap();
+        let now: Timestamp = "2026-11-24T09:00:00Z".parse().unwrap();
+        let campaign = store.upsert_campaign("shared", now).unwrap();
+        // Another process's `report`, say: an open connection that has read the file.
+        let reader = rusqlite::Connection::open(&path).unwrap();
+        let _: i64 = reader
+            .query_row("SELECT count(*) FROM numbers", [], |r| r.get(0))
+            .unwrap();
+        let started = crate::net::clock::instant();
+        let journal = RollbackJournal::begin(&store.conn, &store.at);
+        assert!(!journal.switched);
+        assert!(
+            started.elapsed() < store.at.busy_timeout / 2,
+            "no busy wait"
+        );
+        journal.end(&store.conn, &store.at);
+        assert_eq!(header_mode(&store), "wal");
+        let rows = (0..100u64).map(|i| ImportRow {
+            line: i + 2,
+            raw: String::new(),
+            e164: E164::from_trusted(format!("+86138{i:08}")),
+            timezone: None,
+            extra: Vec::new(),
+        });
+        assert_eq!(
+            store.import_numbers(campaign, rows, [], now).unwrap().added,
+            100
+        );
+        let seen: i64 = reader
+            .query_row("SELECT count(*) FROM numbers", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(seen, 100, "the reader sees the import");
     }
 }

@@ -283,8 +283,9 @@ fn read_only_uri(at: &Location, header: &[u8]) -> Result<String, StoreError> {
         (false, _, _) | (true, true, _) => "mode=ro",
         (true, false, false) => "mode=ro&immutable=1",
         (true, false, true) => {
-            return Err(StoreError::UnrecoveredWal {
+            return Err(StoreError::UnrecoveredJournal {
                 path: at.path.clone(),
+                journal: wal,
             });
         }
     };
